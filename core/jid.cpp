@@ -1,0 +1,82 @@
+#include "core/jid.hpp"
+
+#include <stringprep.h>
+
+#include <vector>
+
+namespace mucd {
+
+namespace {
+
+constexpr size_t kMaxPart = 1023;
+
+std::optional<std::string> prep(std::string_view in, const Stringprep_profile* profile,
+                                 Stringprep_profile_flags flags) {
+  if (in.size() > kMaxPart) return std::nullopt;
+  // Preparation can grow the string (case folding); leave generous room.
+  std::vector<char> buf(in.size() * 4 + 16, '\0');
+  std::copy(in.begin(), in.end(), buf.begin());
+  if (stringprep(buf.data(), buf.size(), flags, profile) != STRINGPREP_OK) return std::nullopt;
+  std::string out(buf.data());
+  if (out.size() > kMaxPart) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<Jid> Jid::parse(std::string_view text) {
+  std::string_view node, domain, resource;
+  auto slash = text.find('/');
+  std::string_view head = text.substr(0, slash);
+  bool has_resource = slash != std::string_view::npos;
+  if (has_resource) resource = text.substr(slash + 1);
+  auto at = head.find('@');
+  if (at != std::string_view::npos) {
+    node = head.substr(0, at);
+    domain = head.substr(at + 1);
+    if (node.empty()) return std::nullopt;
+  } else {
+    domain = head;
+  }
+  if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+  if (domain.empty()) return std::nullopt;
+  if (has_resource && resource.empty()) return std::nullopt;
+
+  Jid jid;
+  if (!node.empty()) {
+    auto n = prep(node, stringprep_xmpp_nodeprep, Stringprep_profile_flags(0));
+    if (!n || n->empty()) return std::nullopt;
+    jid.node_ = std::move(*n);
+  }
+  auto d = prep(domain, stringprep_nameprep, Stringprep_profile_flags(0));
+  if (!d || d->empty()) return std::nullopt;
+  jid.domain_ = std::move(*d);
+  if (has_resource) {
+    auto r = prep(resource, stringprep_xmpp_resourceprep, Stringprep_profile_flags(0));
+    if (!r || r->empty()) return std::nullopt;
+    jid.resource_ = std::move(*r);
+  }
+  return jid;
+}
+
+std::optional<std::string> Jid::prep_resource(std::string_view resource) {
+  return prep(resource, stringprep_xmpp_resourceprep, STRINGPREP_NO_UNASSIGNED);
+}
+
+std::string Jid::bare() const { return node_.empty() ? domain_ : node_ + "@" + domain_; }
+
+std::string Jid::full() const { return resource_.empty() ? bare() : bare() + "/" + resource_; }
+
+Jid Jid::bare_jid() const {
+  Jid j = *this;
+  j.resource_.clear();
+  return j;
+}
+
+Jid Jid::with_resource(std::string resource) const {
+  Jid j = *this;
+  j.resource_ = std::move(resource);
+  return j;
+}
+
+}  // namespace mucd
