@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, everything mucd needs to build, test and run its demo.
+# Run as root on Debian 12. Idempotent: packages already present are left as they are.
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config cmake clang-format
+  libstrophe-dev libpugixml-dev libleveldb-dev libfmt-dev libidn-dev
+  libgtest-dev libgmock-dev
+  prosody lua-unbound
+  python3 python3-pytest
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+# The Debian package enables a system-wide Prosody; mucd's scripts run their own on free ports.
+if command -v service >/dev/null 2>&1; then service prosody stop >/dev/null 2>&1 || true; fi

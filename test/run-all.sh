@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need, builds mucd twice (optimised, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer), runs every unit test in both builds, then the
+# integration suite against a real Prosody. Run as root on Debian 12 from the repository root.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if [ "${MUCD_SKIP_DEPS:-0}" != 1 ]; then
+  bash packaging/install-deps.sh || { echo "run-all: installing dependencies failed"; exit 1; }
+fi
+
+jobs=$(nproc)
+build() {  # build DIR [meson options...]
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >/dev/null || return 1
+  fi
+  ninja -C "$dir" -j "$jobs"
+}
+
+status=0
+build build || exit 1
+build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || exit 1
+
+unit_summary() {  # parse meson's testlog for pass/fail counts
+  python3 - "$1" <<'PY'
+import json, sys
+ok = fail = skip = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["result"] in ("OK", "EXPECTEDFAIL"): ok += 1
+    elif r["result"] == "SKIP": skip += 1
+    else: fail += 1
+print(ok, fail, skip)
+PY
+}
+
+total_pass=0; total_fail=0; total_skip=0
+for dir in build build-asan; do
+  echo "== unit tests ($dir)"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C "$dir" --print-errorlogs || status=1
+  read -r p f s < <(unit_summary "$dir/meson-logs/testlog.json")
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+done
+
+echo "== integration tests (real Prosody)"
+MUCD_BUILD="$root/build" /usr/bin/python3 -m pytest -v -rs test/integration \
+  --junitxml="$root/build/integration.xml" || status=1
+if [ -f build/integration.xml ]; then
+  read -r p f s < <(/usr/bin/python3 - build/integration.xml <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+t = sum(int(s.get("tests", 0)) for s in suites)
+f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+k = sum(int(s.get("skipped", 0)) for s in suites)
+print(t - f - k, f, k)
+PY
+)
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+else
+  total_fail=$((total_fail + 1))
+fi
+
+echo
+echo "all: $total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" -eq 0 ] || status=1
+exit $status
