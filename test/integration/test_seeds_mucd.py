@@ -1,0 +1,48 @@
+"""Every scansion script against mucd attached to a real Prosody (Prosody's own MUC switched off).
+
+One test per script, each with a fresh Prosody and mucd: the scripts reuse room names. Tests still
+expected to fail are listed in expected_failures.txt (run and reported as XFAIL/XPASS).
+"""
+
+import glob
+import os
+
+import pytest
+
+import harness
+from conftest import SCRIPTS_DIR, SEEDS, mucd_service, require, script_cases, seed_path
+
+CASES = script_cases()
+
+
+def run_against_mucd(path, **kw):
+    """Runs one script against a fresh Prosody+mucd; returns (run, result, mucd diagnostics)."""
+    with mucd_service() as (host, mucd):
+        run = harness.run_scansion(host, [path], **kw)
+        crashed = None if mucd.running() else f"mucd exited with status {mucd.returncode}"
+        diagnostics = mucd.diagnostics()
+    return run, run.results.get(harness.script_name(path)), crashed, diagnostics
+
+
+@pytest.mark.parametrize("path", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_script_against_mucd(path, scansion_bin):
+    run, result, crashed, diagnostics = run_against_mucd(require(path))
+    assert not crashed, f"{crashed} during the script\n{run.output}\n{diagnostics}"
+    assert result is not None, f"runner reported no result\n{run.output}"
+    assert result.passed and run.returncode == 0, f"{run.output}\n{diagnostics}"
+
+
+def test_mucd_has_own_scripts():
+    """mucd's own scripts (scansion/scripts/*.scs) exist and are part of this suite."""
+    assert glob.glob(os.path.join(SCRIPTS_DIR, "*.scs")), f"no scripts in {SCRIPTS_DIR}"
+
+
+def test_seeds_finish_quickly_against_mucd(scansion_bin):
+    """The five seeds, one fresh Prosody+mucd each, take under 30 s of runner time in total."""
+    total, slow = 0.0, []
+    for name in SEEDS:
+        run, result, crashed, _ = run_against_mucd(require(seed_path(name)))
+        total += run.seconds
+        slow.append(f"{name}: {run.seconds:.1f} s, {'passed' if run.passed else 'FAILED'}")
+    assert total < 30.0, f"seeds took {total:.1f} s against mucd:\n" + "\n".join(slow)
+    assert all(s.endswith("passed") for s in slow), "\n".join(slow)
