@@ -1,0 +1,76 @@
+// A list of store mutations applied all together or not at all (RoomStore::commit). Used for
+// write-before-acknowledge: the room gathers everything one stanza changed, commits it synced,
+// and only then sends the reply.
+//
+// Recording a mutation never fails and touches no storage; commit validates the whole batch
+// first. Mutations apply in the order recorded, each seeing the ones before it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "storage/records.hpp"
+#include "storage/status.hpp"
+
+namespace mucd::storage {
+
+class StoreBatch {
+ public:
+  // Replaces the room's config, subject and whole affiliation list (an affiliation absent from
+  // `room.affiliations` is deleted). Leaves history and occupants alone.
+  void save_room(RoomRecord room);
+  // Deletes the room record and everything under the room: affiliations, history, occupants.
+  // Forgetting an unknown room is not an error.
+  void forget_room(std::string room_jid);
+  // Stores `entry` under its seq (replacing an entry with the same seq), then deletes the
+  // room's oldest entries (lowest seq) until at most `keep_last` remain. keep_last == 0 keeps
+  // nothing.
+  void append_history(std::string room_jid, HistoryRecord entry, size_t keep_last);
+  // Stores (or replaces) the session (room, occupant.nick, occupant.real_jid).
+  void put_occupant(std::string room_jid, OccupantRecord occupant);
+  // Deletes that session; removing an absent session is not an error.
+  void remove_occupant(std::string room_jid, std::string nick, std::string real_jid);
+
+  bool empty() const { return operations_.empty(); }
+  size_t size() const { return operations_.size(); }
+  void clear() { operations_.clear(); }
+
+  // What implementations of RoomStore read.
+  struct SaveRoom {
+    RoomRecord room;
+  };
+  struct ForgetRoom {
+    std::string room_jid;
+  };
+  struct AppendHistory {
+    std::string room_jid;
+    HistoryRecord entry;
+    size_t keep_last = 0;
+  };
+  struct PutOccupant {
+    std::string room_jid;
+    OccupantRecord occupant;
+  };
+  struct RemoveOccupant {
+    std::string room_jid;
+    std::string nick;
+    std::string real_jid;
+  };
+  using Operation = std::variant<SaveRoom, ForgetRoom, AppendHistory, PutOccupant, RemoveOccupant>;
+
+  const std::vector<Operation>& operations() const { return operations_; }
+  std::vector<Operation> take_operations() && { return std::move(operations_); }
+
+  // Ok when every mutation can be stored; otherwise InvalidArgument naming the first bad one.
+  // Room JIDs, affiliation JIDs, nicks and real JIDs must be non-empty and free of '\0' (the
+  // key separator; it cannot occur in a JID or nick), and a room's affiliation JIDs distinct.
+  Status validate() const;
+
+ private:
+  std::vector<Operation> operations_;
+};
+
+}  // namespace mucd::storage
