@@ -75,7 +75,7 @@ pugi::xml_node add_child(pugi::xml_node parent, std::string_view name, std::stri
 
 pugi::xml_node add_text_child(pugi::xml_node parent, std::string_view name, std::string_view text) {
   auto child = parent.append_child(std::string(name).c_str());
-  child.text().set(std::string(text).c_str());
+  if (!text.empty()) child.text().set(std::string(text).c_str());
   return child;
 }
 

@@ -1,0 +1,87 @@
+#include "muc/occupant.hpp"
+
+#include <algorithm>
+
+namespace mucd::muc {
+
+bool is_available(const Stanza& presence) { return !presence.has_attr("type"); }
+
+std::string_view Occupant::nick() const {
+  std::string_view j = occupant_jid_;
+  auto slash = j.find('/');
+  return slash == std::string_view::npos ? std::string_view{} : j.substr(slash + 1);
+}
+
+namespace {
+Stanza filtered(const Stanza& presence, const std::string& from, const std::string& to) {
+  Stanza copy = presence;
+  auto root = copy.root();
+  for (auto child = root.first_child(); child;) {
+    auto next = child.next_sibling();
+    std::string_view xmlns = child.attribute("xmlns").value();
+    if (child.type() == pugi::node_element &&
+        (xmlns == ns::kMuc || xmlns == ns::kMucUser)) {
+      root.remove_child(child);
+    }
+    child = next;
+  }
+  copy.set_attr("from", from);
+  copy.set_attr("to", to);
+  return copy;
+}
+}  // namespace
+
+void Occupant::set_session(const std::string& jid, const Stanza& presence) {
+  Stanza pr = filtered(presence, occupant_jid_, jid);
+  bool available = is_available(pr);
+  auto it = std::find_if(sessions_.begin(), sessions_.end(),
+                         [&](const Session& s) { return s.jid == jid; });
+  if (it == sessions_.end()) {
+    sessions_.push_back(Session{jid, std::move(pr)});
+  } else {
+    it->presence = std::move(pr);
+  }
+  if (primary_.empty() || (!available && primary_ == jid)) {
+    std::string next = choose_new_primary();
+    primary_ = next.empty() ? jid : next;
+  }
+}
+
+void Occupant::remove_session(const std::string& jid) {
+  std::erase_if(sessions_, [&](const Session& s) { return s.jid == jid; });
+  if (primary_ == jid) primary_ = choose_new_primary();
+}
+
+const Session* Occupant::session(std::string_view jid) const {
+  for (const auto& s : sessions_) {
+    if (s.jid == jid) return &s;
+  }
+  return nullptr;
+}
+
+void Occupant::prune() {
+  std::erase_if(sessions_, [&](const Session& s) {
+    return !is_available(s.presence) && s.jid != primary_;
+  });
+}
+
+const Stanza* Occupant::presence() const {
+  const Session* s = session(primary_);
+  return s ? &s->presence : nullptr;
+}
+
+bool Occupant::has_live_session() const { return live_session_count() > 0; }
+
+size_t Occupant::live_session_count() const {
+  return static_cast<size_t>(std::count_if(sessions_.begin(), sessions_.end(),
+                                           [](const Session& s) { return is_available(s.presence); }));
+}
+
+std::string Occupant::choose_new_primary() const {
+  for (const auto& s : sessions_) {
+    if (is_available(s.presence)) return s.jid;
+  }
+  return {};
+}
+
+}  // namespace mucd::muc

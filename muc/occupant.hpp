@@ -1,0 +1,56 @@
+// An occupant of a room: one nickname, one bare real JID, and one or more client sessions
+// (full JIDs), each with the last presence it sent.
+#pragma once
+
+#include "core/stanza.hpp"
+#include "muc/types.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mucd::muc {
+
+struct Session {
+  std::string jid;  // the client's full JID
+  Stanza presence;  // its last presence, without MUC payloads, from the occupant JID
+};
+
+class Occupant {
+ public:
+  Occupant(std::string occupant_jid, std::string bare_jid)
+      : occupant_jid_(std::move(occupant_jid)), bare_jid_(std::move(bare_jid)) {}
+
+  // room@service/nick
+  const std::string& occupant_jid() const { return occupant_jid_; }
+  std::string_view nick() const;
+  const std::string& bare_jid() const { return bare_jid_; }
+  Role role = Role::None;
+
+  // Records `presence` (MUC payloads removed, from = occupant JID, to = session) for a session.
+  void set_session(const std::string& jid, const Stanza& presence);
+  void remove_session(const std::string& jid);
+  const Session* session(std::string_view jid) const;
+  const std::vector<Session>& sessions() const { return sessions_; }
+  // Drops sessions that have gone unavailable, except the primary one.
+  void prune();
+
+  // The primary session's JID (the one whose presence represents the occupant).
+  const std::string& primary() const { return primary_; }
+  // The primary session's presence (nullptr when there is no session).
+  const Stanza* presence() const;
+  bool has_live_session() const;
+  size_t live_session_count() const;
+
+ private:
+  std::string choose_new_primary() const;
+
+  std::string occupant_jid_;
+  std::string bare_jid_;
+  std::vector<Session> sessions_;
+  std::string primary_;
+};
+
+// Is this presence an available one (no type attribute)?
+bool is_available(const Stanza& presence);
+
+}  // namespace mucd::muc

@@ -1,0 +1,527 @@
+// Occupants and their presence: joining, leaving, nick changes, multi-session, and the
+// presence broadcast that goes with each (Prosody's publicise_occupant_status).
+#include "muc/room.hpp"
+
+#include "core/jid.hpp"
+
+#include <set>
+
+namespace mucd::muc {
+
+std::string_view resource_of(std::string_view jid) {
+  auto slash = jid.find('/');
+  return slash == std::string_view::npos ? std::string_view{} : jid.substr(slash + 1);
+}
+
+std::string_view bare_of(std::string_view jid) { return jid.substr(0, jid.find('/')); }
+
+Room::Room(std::string jid, RoomEnv env) : jid_(std::move(jid)), env_(std::move(env)) {}
+
+void Room::route(Stanza stanza) { env_.out->send(stanza); }
+
+void Room::send_error(const Stanza& stanza, ErrorSpec error) {
+  if (stanza.type() == "error") return;  // never answer an error with an error
+  route(error_reply(stanza, error));
+}
+
+void Room::route_to_occupant(const Occupant& occupant, Stanza stanza) {
+  for (const auto& session : occupant.sessions()) {
+    stanza.set_attr("to", session.jid);
+    route(stanza);
+  }
+}
+
+void Room::broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter) {
+  for (const auto& [nick, occupant] : occupants_) {
+    if (!filter || filter(occupant)) route_to_occupant(occupant, stanza);
+  }
+}
+
+std::optional<Occupant> Room::occupant_by_nick(std::string_view occupant_jid) const {
+  auto it = occupants_.find(std::string(occupant_jid));
+  if (it == occupants_.end()) return std::nullopt;
+  Occupant copy = it->second;
+  copy.prune();
+  return copy;
+}
+
+std::optional<std::string> Room::occupant_jid_of(std::string_view real_jid) const {
+  auto it = jid_nick_.find(std::string(real_jid));
+  if (it == jid_nick_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Occupant> Room::occupant_by_real_jid(std::string_view real_jid) const {
+  auto nick = occupant_jid_of(real_jid);
+  if (!nick) return std::nullopt;
+  return occupant_by_nick(*nick);
+}
+
+std::optional<Occupant> Room::save_occupant(Occupant occupant) {
+  const std::string id = occupant.occupant_jid();
+  if (auto old = occupants_.find(id); old != occupants_.end()) {
+    for (const auto& s : old->second.sessions()) jid_nick_.erase(s.jid);
+  }
+  bool live = false;
+  if (occupant.role != Role::None) {
+    for (const auto& s : occupant.sessions()) {
+      if (is_available(s.presence)) {
+        live = true;
+        jid_nick_[s.jid] = id;
+      }
+    }
+    if (!live) occupant.role = Role::None;
+  }
+  if (!live) {
+    occupants_.erase(id);
+    return std::nullopt;
+  }
+  occupants_.insert_or_assign(id, occupant);
+  return occupant;
+}
+
+Affiliation Room::affiliation_of(std::string_view jid) const {
+  std::string_view bare = bare_of(jid);
+  if (env_.is_service_admin && env_.is_service_admin(bare)) return Affiliation::Owner;
+  if (auto it = affiliations_.find(std::string(bare)); it != affiliations_.end()) {
+    return it->second.affiliation;
+  }
+  // A whole server may be banned.
+  auto at = bare.find('@');
+  if (at != std::string_view::npos) {
+    auto host = affiliations_.find(std::string(bare.substr(at + 1)));
+    if (host != affiliations_.end() && host->second.affiliation == Affiliation::Outcast) {
+      return Affiliation::Outcast;
+    }
+  }
+  return Affiliation::None;
+}
+
+Role Room::default_role(Affiliation affiliation) const {
+  if (affiliation == Affiliation::None) {
+    if (config_.members_only) return Role::None;
+    if (config_.moderated) return Role::Visitor;
+  }
+  if (rank(affiliation) >= rank(Affiliation::Admin)) return Role::Moderator;
+  if (rank(affiliation) >= rank(Affiliation::None)) return Role::Participant;
+  return Role::None;
+}
+
+Occupant Room::new_occupant(const std::string& bare_jid, const std::string& occupant_jid) const {
+  Occupant occupant{occupant_jid, bare_jid};
+  occupant.role = default_role(affiliation_of(bare_jid));
+  return occupant;
+}
+
+bool Room::can_see_real_jids(const Occupant& viewer) const {
+  if (config_.whois == Whois::Anyone) return true;
+  return viewer.role == Role::Moderator;
+}
+
+bool Room::is_anonymous_for(std::string_view jid) const {
+  if (config_.whois == Whois::Anyone) return false;
+  Affiliation a = affiliation_of(jid);
+  if (a == Affiliation::Admin || a == Affiliation::Owner) return false;
+  auto occupant = occupant_by_real_jid(jid);
+  return !(occupant && can_see_real_jids(*occupant));
+}
+
+namespace {
+
+pugi::xml_node add_item(pugi::xml_node x, Affiliation affiliation, Role role,
+                        const std::optional<std::string>& jid, const std::optional<std::string>& nick,
+                        const std::optional<std::string>& actor_nick,
+                        const std::optional<std::string>& actor_jid,
+                        const std::optional<std::string>& reason) {
+  auto item = x.append_child("item");
+  item.append_attribute("affiliation").set_value(std::string(to_string(affiliation)).c_str());
+  item.append_attribute("role").set_value(std::string(to_string(role)).c_str());
+  if (jid) item.append_attribute("jid").set_value(jid->c_str());
+  if (nick) item.append_attribute("nick").set_value(nick->c_str());
+  if (actor_nick || actor_jid) {
+    auto actor = item.append_child("actor");
+    if (actor_nick) actor.append_attribute("nick").set_value(actor_nick->c_str());
+    if (actor_jid) actor.append_attribute("jid").set_value(actor_jid->c_str());
+  }
+  if (reason) add_text_child(item, "reason", *reason);
+  return item;
+}
+
+Stanza make_x(const PresenceX& spec, bool for_self) {
+  Stanza x{"x"};
+  x.set_attr("xmlns", ns::kMucUser);
+  if (spec.destroy) x.root().append_copy(spec.destroy->root());
+  for (const auto& code : spec.codes) {
+    x.root().append_child("status").append_attribute("code").set_value(code.c_str());
+  }
+  if (for_self) {
+    for (const auto& code : spec.self_codes) {
+      x.root().append_child("status").append_attribute("code").set_value(code.c_str());
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
+void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
+                     const std::optional<std::string>& nick,
+                     const std::optional<std::string>& actor_nick,
+                     const std::optional<std::string>& actor_jid,
+                     const std::optional<std::string>& reason) const {
+  Affiliation affiliation = affiliation_of(occupant.bare_jid());
+  if (anonymous) {
+    add_item(x, affiliation, occupant.role, std::nullopt, nick, actor_nick, actor_jid, reason);
+    return;
+  }
+  for (const auto& session : occupant.sessions()) {
+    add_item(x, affiliation, occupant.role, session.jid, nick, actor_nick, actor_jid, reason);
+  }
+}
+
+void Room::publicise(const Occupant& occupant, const PresenceX& x,
+                     const std::optional<std::string>& nick, const std::optional<std::string>& actor,
+                     const std::optional<std::string>& reason, std::optional<Role> prev_role,
+                     bool force_unavailable, const Occupant* recipient) {
+  Stanza base{"presence"};
+  const Stanza* pr = occupant.presence();
+  if (pr && (occupant.role != Role::None || !is_available(*pr)) && !force_unavailable) {
+    base = *pr;
+  } else {
+    base.set_attr("from", occupant.occupant_jid());
+    base.set_attr("type", "unavailable");
+  }
+
+  std::optional<std::string> actor_nick;
+  if (actor) {
+    if (auto actor_occupant = occupant_jid_of(*actor)) {
+      actor_nick = std::string(resource_of(*actor_occupant));
+    }
+  }
+
+  auto with_x = [&](bool anonymous, const std::optional<std::string>& actor_jid, bool self) {
+    Stanza p = base;
+    Stanza xs = make_x(x, self);
+    add_items(xs.root(), occupant, anonymous, nick, actor_nick, actor_jid, reason);
+    p.root().append_copy(xs.root());
+    return p;
+  };
+  std::optional<Stanza> full_p, anon_p;
+  Stanza self_p = with_x(false, std::nullopt, true);
+
+  auto presence_for = [&](const Occupant& viewer) -> const Stanza& {
+    if (can_see_real_jids(viewer)) {
+      if (!full_p) full_p = with_x(false, actor, false);
+      return *full_p;
+    }
+    if (occupant.bare_jid() == viewer.bare_jid()) return self_p;
+    if (!anon_p) anon_p = with_x(true, std::nullopt, false);
+    return *anon_p;
+  };
+
+  if (recipient) {
+    route_to_occupant(*recipient, presence_for(*recipient));
+    return;
+  }
+
+  const auto& roles = config_.presence_broadcast;
+  // Copy the recipients first: routing never changes occupants, but keep iteration simple.
+  for (const auto& [occupant_jid, other] : occupants_) {
+    if (occupant_jid == occupant.occupant_jid()) continue;
+    Occupant viewer = other;
+    viewer.prune();
+    if (roles.includes(occupant.role) || force_unavailable) {
+      route_to_occupant(viewer, presence_for(viewer));
+    } else if (prev_role && roles.includes(*prev_role)) {
+      Stanza p = presence_for(viewer);
+      p.set_attr("type", "unavailable");
+      route_to_occupant(viewer, std::move(p));
+    }
+  }
+
+  // The occupant itself: status 110, and its own presences as templates while it is in.
+  Stanza self_x = make_x(x, true);
+  add_items(self_x.root(), occupant, false, nick, actor_nick, std::nullopt, reason);
+  self_x.root().append_child("status").append_attribute("code").set_value("110");
+  if (occupant.role == Role::None) {
+    Stanza p = base;
+    p.root().append_copy(self_x.root());
+    route_to_occupant(occupant, std::move(p));
+  } else {
+    for (const auto& session : occupant.sessions()) {
+      Stanza p = session.presence;
+      p.set_attr("to", session.jid);
+      p.root().append_copy(self_x.root());
+      route(std::move(p));
+    }
+  }
+}
+
+void Room::send_occupant_list(
+    const std::string& to, const std::function<bool(const std::string&, const Occupant*)>& filter) {
+  std::string to_bare{bare_of(to)};
+  const auto& roles = config_.presence_broadcast;
+  bool anonymous = is_anonymous_for(to);
+  std::set<std::string> seen_bare;
+  for (const auto& [occupant_jid, stored] : occupants_) {
+    Occupant occupant = stored;
+    occupant.prune();
+    seen_bare.insert(occupant.bare_jid());
+    if (filter && !filter(occupant_jid, &occupant)) continue;
+    const Stanza* presence = occupant.presence();
+    if (!presence) continue;
+    Stanza pres = *presence;
+    pres.set_attr("to", to);
+    auto x = add_child(pres.root(), "x", ns::kMucUser);
+    add_items(x, occupant, anonymous && to_bare != occupant.bare_jid(), std::nullopt,
+              std::nullopt, std::nullopt, std::nullopt);
+    if (to_bare == occupant.bare_jid() || roles.includes(occupant.role)) route(std::move(pres));
+  }
+  if (!roles.none) return;
+  // Affiliated users who are not in the room are shown as unavailable.
+  for (const auto& [bare, entry] : affiliations_) {
+    bool has_nick = !entry.reserved_nick.empty();
+    if ((!has_nick && anonymous) || seen_bare.count(bare)) continue;
+    if (filter && !filter(bare, nullptr)) continue;
+    Stanza pres{"presence"};
+    pres.set_attr("to", to);
+    pres.set_attr("from", has_nick ? jid_ + "/" + entry.reserved_nick : jid_);
+    pres.set_attr("type", "unavailable");
+    add_item(add_child(pres.root(), "x", ns::kMucUser), entry.affiliation, Role::None,
+             anonymous ? std::nullopt : std::optional<std::string>(bare),
+             has_nick ? std::optional<std::string>(entry.reserved_nick) : std::nullopt,
+             std::nullopt, std::nullopt, std::nullopt);
+    route(std::move(pres));
+  }
+}
+
+void Room::occupant_left(const Occupant&) {
+  // Empty temporary rooms are discarded by the service after this stanza.
+}
+
+void Room::handle_first_presence(const Stanza& stanza) {
+  const std::string real_jid{stanza.from()};
+  const std::string bare{bare_of(real_jid)};
+  // Room creation (Prosody's muc-room-pre-create): locked until configured, creator is owner,
+  // and a password given in the creating presence becomes the room's password.
+  locked_until_ = env_.clock->now() + std::chrono::seconds(300);
+  affiliations_[bare].affiliation = Affiliation::Owner;
+  dirty_ = true;
+  auto muc_x = child_ns(stanza.root(), "x", ns::kMuc);
+  if (auto pw = muc_x.child("password"); pw) config_.password = pw.text().get();
+
+  Occupant dest = new_occupant(bare, std::string(stanza.to()));
+  if (veto_join(stanza, dest, true)) return;
+  dest.set_session(real_jid, stanza);
+  PresenceX x;
+  x.codes.push_back("201");
+  if (config_.whois == Whois::Anyone) x.codes.push_back("100");
+  auto saved = save_occupant(dest);
+  publicise(saved ? *saved : dest, x);
+  send_history(stanza);
+  send_subject(real_jid);
+}
+
+void Room::handle_presence_to_room(const Stanza& stanza) {
+  // Some clients send presence updates to the room rather than to their nick.
+  auto current = occupant_jid_of(stanza.from());
+  if (!current) return;
+  Stanza copy = stanza;
+  copy.set_attr("to", *current);
+  handle_presence_to_occupant(copy);
+}
+
+void Room::handle_presence_to_occupant(const Stanza& stanza) {
+  std::string_view type = stanza.type();
+  if (type == "error") {
+    handle_kickable(stanza);
+  } else if (type.empty() || type == "unavailable" || type == "probe") {
+    handle_normal_presence(stanza);
+  } else if (type != "result" && type != "visible" && type != "invisible") {
+    send_error(stanza, room_error(ErrorType::Modify, Condition::BadRequest));
+  }
+}
+
+void Room::respond_to_probe(const Stanza& stanza, const std::optional<Occupant>& prober) {
+  if (!prober) {
+    send_error(stanza, room_error(ErrorType::Cancel, Condition::NotAcceptable,
+                                  "You are not currently connected to this chat"));
+    return;
+  }
+  std::string target{stanza.to()};
+  auto probed = occupant_by_nick(target);
+  if (!probed) {
+    auto registered = registered_jid(resource_of(target));
+    if (!registered) return;
+    Stanza pr{"presence"};
+    pr.set_attr("to", stanza.from());
+    pr.set_attr("from", target);
+    pr.set_attr("type", "unavailable");
+    bool anonymous = is_anonymous_for(stanza.from());
+    add_item(add_child(pr.root(), "x", ns::kMucUser), affiliation_of(*registered), Role::None,
+             anonymous ? std::nullopt : std::optional<std::string>(*registered),
+             std::string(resource_of(target)), std::nullopt, std::nullopt, std::nullopt);
+    route(std::move(pr));
+    return;
+  }
+  publicise(*probed, PresenceX{}, std::nullopt, std::nullopt, std::nullopt, std::nullopt, false,
+            &*prober);
+}
+
+void Room::handle_kickable(const Stanza& stanza) {
+  const std::string real_jid{stanza.from()};
+  auto occupant = occupant_by_real_jid(real_jid);
+  if (!occupant) return;
+  auto error = stanza.root().child("error");
+  std::string condition;
+  std::string text;
+  for (auto child : error.children()) {
+    if (child.type() != pugi::node_element) continue;
+    if (std::string_view(child.name()) == "text") {
+      text = child.text().get();
+    } else if (condition.empty()) {
+      condition = child.name();
+    }
+  }
+  std::string message = "Kicked: ";
+  if (condition.empty()) {
+    message += "presence error";
+  } else {
+    for (char c : condition) message += (c == '-') ? ' ' : c;
+  }
+  if (!text.empty() && config_.whois == Whois::Anyone) message += ": " + text;
+  Stanza unavailable{"presence"};
+  unavailable.set_attr("type", "unavailable");
+  add_text_child(unavailable.root(), "status", message);
+  occupant->set_session(real_jid, unavailable);
+  Role orig_role = occupant->role;
+  bool last_session = occupant->primary() == real_jid;
+  if (last_session) occupant->role = Role::None;
+  auto saved = save_occupant(*occupant);
+  PresenceX x;
+  if (last_session) x.codes.push_back("333");
+  publicise(saved ? *saved : *occupant, x, std::nullopt, std::nullopt, std::nullopt, orig_role);
+}
+
+void Room::handle_normal_presence(const Stanza& stanza) {
+  std::string_view type = stanza.type();
+  const std::string real_jid{stanza.from()};
+  const std::string bare{bare_of(real_jid)};
+  auto orig = occupant_by_real_jid(real_jid);
+  bool has_muc_x = static_cast<bool>(child_ns(stanza.root(), "x", ns::kMuc));
+
+  if (!orig && !has_muc_x && type.empty()) {
+    send_error(stanza, room_error(ErrorType::Cancel, Condition::ItemNotFound,
+                                  "You are not currently connected to this chat"));
+    return;
+  }
+
+  bool first_dest_session = false;
+  std::optional<Occupant> dest;
+  if (type == "unavailable") {
+    if (!orig) return;
+  } else if (type == "probe") {
+    respond_to_probe(stanza, orig);
+    return;
+  } else if (orig && orig->occupant_jid() == stanza.to()) {
+    dest = orig;  // a presence update
+  } else {
+    dest = occupant_by_nick(stanza.to());
+    if (!dest) {
+      first_dest_session = true;
+      dest = new_occupant(bare, std::string(stanza.to()));
+      if (orig) dest->role = orig->role;
+    }
+  }
+  bool last_orig_session = orig && orig->sessions().size() < 2;
+
+  if (!orig) {
+    if (veto_join(stanza, *dest, false)) return;
+  } else if (dest) {
+    if (veto_change(stanza, *dest)) return;
+  }
+
+  if (dest && !first_dest_session && bare != dest->bare_jid()) {
+    send_join_error(stanza, room_error(ErrorType::Cancel, Condition::Conflict));
+    return;
+  }
+
+  bool swapping = orig && (!dest || orig->occupant_jid() != dest->occupant_jid());
+  if (swapping) {
+    PresenceX orig_x;
+    Role orig_role = orig->role;
+    std::optional<std::string> dest_nick;
+    if (!dest) {  // this session is leaving
+      if (last_orig_session) orig->role = Role::None;
+      orig->set_session(real_jid, stanza);
+    } else {
+      Stanza generated{"presence"};
+      generated.set_attr("from", orig->occupant_jid());
+      generated.set_attr("to", real_jid);
+      generated.set_attr("type", "unavailable");
+      orig->set_session(real_jid, generated);
+      dest_nick = std::string(resource_of(dest->occupant_jid()));
+      if (!first_dest_session) {
+        // Joining a nick held by another session of the same user: show that session leaving.
+        Stanza pr{"presence"};
+        pr.set_attr("from", dest->occupant_jid());
+        pr.set_attr("to", real_jid);
+        pr.set_attr("type", "unavailable");
+        add_text_child(pr.root(), "status",
+                       "you are joining pre-existing session " + *dest_nick);
+        add_item(add_child(pr.root(), "x", ns::kMucUser), affiliation_of(bare), Role::None,
+                 std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
+        route(std::move(pr));
+      }
+      if (first_dest_session && last_orig_session) {
+        orig_x.codes.push_back("303");  // an ordinary nick change
+      } else {
+        // Only this session changes nick: it alone sees the change.
+        orig->remove_session(real_jid);
+        Stanza own = generated;
+        auto x = add_child(own.root(), "x", ns::kMucUser);
+        add_item(x, affiliation_of(bare), orig->role, real_jid, dest_nick, std::nullopt,
+                 std::nullopt, std::nullopt);
+        x.append_child("status").append_attribute("code").set_value("303");
+        x.append_child("status").append_attribute("code").set_value("110");
+        route(std::move(own));
+        dest_nick.reset();
+      }
+    }
+    Occupant snapshot = *orig;
+    save_occupant(*orig);
+    publicise(snapshot, orig_x, dest_nick, std::nullopt, std::nullopt, orig_role);
+    if (last_orig_session) occupant_left(snapshot);
+  }
+
+  if (dest) {
+    dest->set_session(real_jid, stanza);
+    auto saved = save_occupant(*dest);
+    Occupant current = saved ? *saved : *dest;
+    if (!orig || has_muc_x) {
+      send_occupant_list(real_jid, [&](const std::string&, const Occupant* o) {
+        return o == nullptr || o->session(real_jid) == nullptr;
+      });
+    }
+    PresenceX x;
+    if (!orig && config_.whois == Whois::Anyone) x.self_codes.push_back("100");
+    publicise(current, x, std::nullopt, std::nullopt, std::nullopt,
+              orig ? std::optional<Role>(orig->role) : std::nullopt);
+    if (swapping && !last_orig_session) {
+      // The session split from a multi-session nick: show it the nick it left, still there.
+      if (auto left = occupant_by_nick(orig->occupant_jid()); left && left->presence()) {
+        Stanza pr = *left->presence();
+        pr.set_attr("to", real_jid);
+        auto x = add_child(pr.root(), "x", ns::kMucUser);
+        add_items(x, *left, false, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
+        route(std::move(pr));
+      }
+    }
+    if (!orig || has_muc_x) {
+      send_history(stanza);
+      send_subject(real_jid);
+    }
+  }
+}
+
+}  // namespace mucd::muc

@@ -1,0 +1,213 @@
+// One chat room: its configuration, affiliations, occupants, history and subject, and the
+// handling of every stanza addressed to it or to one of its occupants.
+//
+// The behaviour follows Prosody's mod_muc (XEP-0045 where it is explicit, Prosody where it is
+// silent). A Room never touches a socket or storage: it appends stanzas to the environment's
+// Outbox and marks itself dirty when durable state changed.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/handler.hpp"
+#include "core/stanza.hpp"
+#include "muc/occupant.hpp"
+#include "muc/room_config.hpp"
+#include "muc/stanza_error.hpp"
+#include "muc/types.hpp"
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mucd::muc {
+
+// What a room needs from the service around it.
+struct RoomEnv {
+  Outbox* out = nullptr;
+  const Clock* clock = nullptr;
+  std::string service_domain;
+  // Service administrators act as owners of every room.
+  std::function<bool(std::string_view bare_jid)> is_service_admin;
+  // Produces ids for stanzas that lack one.
+  std::function<std::string()> new_id;
+  // Whether users without an affiliation may register with a room.
+  bool allow_unaffiliated_register = false;
+};
+
+struct AffiliationEntry {
+  Affiliation affiliation = Affiliation::None;
+  std::string reserved_nick;
+  std::string reason;
+};
+
+struct HistoryEntry {
+  Stanza stanza;  // as broadcast, with its delay element, without 'to'
+  std::chrono::system_clock::time_point stamp;
+};
+
+// What the status codes and extra children of a muc#user <x/> carry for an occupant presence.
+struct PresenceX {
+  std::vector<std::string> codes;       // for everyone
+  std::vector<std::string> self_codes;  // only for the occupant itself (after `codes`)
+  std::optional<Stanza> destroy;        // <destroy/> child, when the room is being destroyed
+};
+
+class Room {
+ public:
+  Room(std::string jid, RoomEnv env);
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  const std::string& jid() const { return jid_; }
+  const RoomConfig& config() const { return config_; }
+  RoomConfig& mutable_config() { return config_; }
+
+  // --- Entry points, one per kind of stanza (the service has checked `to` and `from`).
+  // The presence that creates the room (the room has just been constructed).
+  void handle_first_presence(const Stanza& stanza);
+  void handle_presence_to_occupant(const Stanza& stanza);
+  void handle_presence_to_room(const Stanza& stanza);
+  // Returns false when the message was not handled (the service answers it).
+  bool handle_message_to_room(const Stanza& stanza);
+  void handle_message_to_occupant(const Stanza& stanza);
+  // Returns false when the iq was not handled (the service answers it).
+  bool handle_iq_to_room(const Stanza& stanza);
+  void handle_iq_to_occupant(const Stanza& stanza);
+
+  // Removes everyone with a <destroy/> notice. Returns false when refused.
+  bool destroy(std::optional<std::string> new_jid, std::optional<std::string> reason,
+               std::optional<std::string> password);
+
+  bool destroyed() const { return destroyed_; }
+  bool has_occupants() const { return !occupants_.empty(); }
+  size_t occupant_count() const { return occupants_.size(); }
+  bool locked() const;
+
+  // --- State queries.
+  Affiliation affiliation_of(std::string_view jid) const;
+  Role default_role(Affiliation affiliation) const;
+  std::optional<std::string> registered_nick(std::string_view bare_jid) const;
+  std::optional<std::string> registered_jid(std::string_view nick) const;
+  const std::map<std::string, AffiliationEntry>& affiliations() const { return affiliations_; }
+  const std::string& subject() const { return subject_; }
+
+  // Changes an affiliation. `actor` is the real JID of who asks, or nullopt for the system.
+  // Returns the error to send when refused.
+  std::optional<ErrorSpec> set_affiliation(const std::optional<std::string>& actor,
+                                           const std::string& jid, Affiliation affiliation,
+                                           const std::optional<std::string>& reason,
+                                           const std::optional<std::string>& reserved_nick,
+                                           bool clear_data = false);
+  // Changes the role of the occupant `occupant_jid` (room@service/nick).
+  std::optional<ErrorSpec> set_role(const std::optional<std::string>& actor,
+                                    const std::string& occupant_jid, Role role,
+                                    const std::optional<std::string>& reason);
+
+  // True when durable state changed since the last call of take_dirty().
+  bool take_dirty() {
+    bool d = dirty_;
+    dirty_ = false;
+    return d;
+  }
+
+ private:
+  // room.cpp: occupants and presence
+  std::optional<Occupant> occupant_by_nick(std::string_view occupant_jid) const;
+  std::optional<Occupant> occupant_by_real_jid(std::string_view real_jid) const;
+  std::optional<std::string> occupant_jid_of(std::string_view real_jid) const;
+  // Stores an occupant back (or removes it when it has no live session).
+  std::optional<Occupant> save_occupant(Occupant occupant);
+  Occupant new_occupant(const std::string& bare_jid, const std::string& occupant_jid) const;
+  void route(Stanza stanza);
+  void route_to_occupant(const Occupant& occupant, Stanza stanza);
+  void broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter = {});
+  void broadcast_message(const Stanza& stanza);
+  void add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
+                 const std::optional<std::string>& nick, const std::optional<std::string>& actor_nick,
+                 const std::optional<std::string>& actor_jid,
+                 const std::optional<std::string>& reason) const;
+  void publicise(const Occupant& occupant, const PresenceX& x,
+                 const std::optional<std::string>& nick = {},
+                 const std::optional<std::string>& actor = {},
+                 const std::optional<std::string>& reason = {},
+                 std::optional<Role> prev_role = {}, bool force_unavailable = false,
+                 const Occupant* recipient = nullptr);
+  void send_occupant_list(const std::string& to,
+                          const std::function<bool(const std::string&, const Occupant*)>& filter);
+  bool is_anonymous_for(std::string_view jid) const;
+  bool can_see_real_jids(const Occupant& viewer) const;
+  void handle_normal_presence(const Stanza& stanza);
+  void handle_kickable(const Stanza& stanza);
+  void respond_to_probe(const Stanza& stanza, const std::optional<Occupant>& prober);
+  void occupant_left(const Occupant& occupant);
+
+  // room_join.cpp: the pre-join and pre-change vetoes, in Prosody's priority order
+  bool veto_join(const Stanza& stanza, const Occupant& occupant, bool is_new_room);
+  bool veto_change(const Stanza& stanza, const Occupant& dest);
+  void send_join_error(const Stanza& stanza, ErrorSpec error);
+
+  // history.cpp
+  void add_history(const Stanza& message);
+  void send_history(const Stanza& join);
+  // subject.cpp
+  void send_subject(const std::string& to);
+  bool handle_subject_change(const Stanza& stanza, const Occupant& occupant);
+
+  // room_message.cpp
+  void handle_groupchat(const Stanza& stanza);
+  void handle_mediated_invite(const Stanza& stanza, pugi::xml_node invite);
+  void handle_mediated_decline(const Stanza& stanza, pugi::xml_node decline);
+  void handle_voice_request(const Stanza& stanza, pugi::xml_node form);
+
+  // room_admin.cpp
+  void handle_admin_get(const Stanza& stanza);
+  void handle_admin_set(const Stanza& stanza);
+  std::optional<ErrorSpec> may_set_role(const std::string& actor, const Occupant& occupant,
+                                        Role role) const;
+
+  // room_owner.cpp
+  void handle_owner_get(const Stanza& stanza);
+  void handle_owner_set(const Stanza& stanza);
+  void process_config_form(const Stanza& stanza, pugi::xml_node form);
+  void apply_members_only(bool members_only, bool& changed);
+  void apply_presence_broadcast(const PresenceBroadcast& roles, bool& changed);
+  void clear(const PresenceX& x);
+
+  // register.cpp
+  void handle_register(const Stanza& stanza);
+
+  // disco.cpp
+  void handle_disco_info(const Stanza& stanza);
+  void handle_disco_items(const Stanza& stanza);
+
+  ErrorSpec room_error(ErrorType type, Condition condition, std::string_view text = {}) const {
+    return ErrorSpec{type, condition, text, jid_};
+  }
+  void send_error(const Stanza& stanza, ErrorSpec error);
+
+  std::string jid_;
+  RoomEnv env_;
+  RoomConfig config_;
+  std::map<std::string, AffiliationEntry> affiliations_;  // by bare JID (or domain)
+  std::map<std::string, Occupant> occupants_;             // by occupant JID
+  std::unordered_map<std::string, std::string> jid_nick_;  // real full JID -> occupant JID
+  std::deque<HistoryEntry> history_;
+  std::string subject_;
+  std::string subject_from_;
+  std::optional<std::chrono::system_clock::time_point> subject_time_;
+  std::optional<std::chrono::steady_clock::time_point> locked_until_;
+  bool destroying_ = false;
+  bool destroyed_ = false;
+  bool dirty_ = false;
+};
+
+// The resource part of a JID ("" when none).
+std::string_view resource_of(std::string_view jid);
+// The bare part of a JID.
+std::string_view bare_of(std::string_view jid);
+
+}  // namespace mucd::muc

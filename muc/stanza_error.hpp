@@ -1,0 +1,46 @@
+// XMPP stanza errors (RFC 6120 §8.3), built in one place from a condition enum.
+#pragma once
+
+#include "core/stanza.hpp"
+
+#include <string_view>
+
+namespace mucd::muc {
+
+enum class ErrorType { Auth, Cancel, Continue, Modify, Wait };
+
+enum class Condition {
+  BadRequest,
+  Conflict,
+  FeatureNotImplemented,
+  Forbidden,
+  Gone,
+  InternalServerError,
+  ItemNotFound,
+  JidMalformed,
+  NotAcceptable,
+  NotAllowed,
+  NotAuthorized,
+  RegistrationRequired,
+  ResourceConstraint,
+  ServiceUnavailable,
+};
+
+std::string_view to_string(Condition condition);
+
+struct ErrorSpec {
+  ErrorType type;
+  Condition condition;
+  std::string_view text = {};
+  std::string_view by = {};
+};
+
+// The error reply to `original`: same element name, swapped to/from, same id, type='error', and
+// `<error type by code><condition/><text/></error>`. `by` is omitted when it equals the reply's
+// `from` (as Prosody does). The legacy XEP-0086 `code` attribute is included for old clients.
+Stanza error_reply(const Stanza& original, const ErrorSpec& error);
+
+// `<iq type='result'>` (or the same element with the original type) with swapped addresses.
+Stanza reply_to(const Stanza& original);
+
+}  // namespace mucd::muc
