@@ -106,6 +106,7 @@ class ProsodyHost:
         self.c2s_port = c2s_port
         self.component_port = component_port
         self.binary = binary
+        self.log_level = log_level
         self.start_timeout = start_timeout
         self.config_path = os.path.join(self.workdir, "prosody.cfg.lua")
         self.log_path = os.path.join(self.workdir, "prosody.log")
@@ -160,6 +161,12 @@ class ProsodyHost:
                 raise ProsodyError(f"prosody did not listen on {ports} within "
                                    f"{self.start_timeout} s\n{self.diagnostics()}")
             time.sleep(0.05)
+        # The ports listen before the main loop runs; Prosody installs its SIGTERM handler from
+        # a timer in the loop's first turn. Our probe being logged shows the loop is turning.
+        if self.log_level in ("debug", "info"):
+            self.wait_for_log(r"\tClient connected", timeout=2)
+        else:
+            time.sleep(0.2)
         return self
 
     def stop(self, term_timeout=5.0):

@@ -1,8 +1,6 @@
 """The scansion runner against Prosody's own MUC: it passes what Prosody passes, and fails exactly
 where a script and Prosody disagree. This is what proves the runner, independently of mucd."""
 
-import os
-
 import pytest
 
 import harness
@@ -18,7 +16,6 @@ def run_one(host, path, **kw):
     assert name in run.results, f"runner reported no result for {name}:\n{run.output}"
     return run, run.results[name]
 
-
 @pytest.mark.parametrize("name", ["muc_create_destroy", "muc_affiliation_notify",
                                   "muc_members_only_deregister"])
 def test_seed_passes_against_prosody(name, scansion_bin, builtin_prosody):
@@ -26,14 +23,12 @@ def test_seed_passes_against_prosody(name, scansion_bin, builtin_prosody):
     assert result.passed and run.returncode == 0, run.output
     assert run.summary == (1, 0), run.output
 
-
 # The two seeds that ask for more than Prosody 0.12 sends (see SCANSION.md, "A note on versions"):
 # (script, client, a text that identifies the step, what the details must mention).
 PROSODY_DIFFERENCES = {
     "muc_password": ("Juliet", 'code="401"', ["code", "401"]),
     "muc_show_offline": ("Rosaline", f"<x xmlns='{MUC}'/>", [MUC, "x"]),
 }
-
 
 @pytest.mark.parametrize("name", sorted(PROSODY_DIFFERENCES))
 def test_seed_fails_against_prosody_exactly_on_the_known_difference(name, scansion_bin,
@@ -50,7 +45,6 @@ def test_seed_fails_against_prosody_exactly_on_the_known_difference(name, scansi
     absent = [m for m in mentions if m not in text]
     assert not absent, f"the failure does not mention {absent}:\n{run.output}"
 
-
 # Broken copies of a seed that Prosody passes: each mutation must fail at the mutated step.
 # (id, seed, client, text identifying the step, old, new, texts the report must mention)
 NEVER_SENT = ("<message from='room@conference.localhost' type='headline'>\n"
@@ -65,7 +59,6 @@ MUTATIONS = [
     ("stanza-never-comes", "muc_affiliation_notify", "Romeo", "id='member1'",
      None, NEVER_SENT, ["this stanza is never sent"]),
 ]
-
 
 @pytest.mark.parametrize("case", MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_broken_seed_copy_fails_at_the_broken_step(case, scansion_bin, builtin_prosody, tmp_path):
@@ -85,7 +78,6 @@ def test_broken_seed_copy_fails_at_the_broken_step(case, scansion_bin, builtin_p
     text = result.reason + "\n" + result.details
     absent = [m for m in mentions if m not in text]
     assert not absent, f"the failure does not mention {absent}:\n{run.output}"
-
 
 def test_unreachable_server_fails_every_script(scansion_bin, tmp_path):
     port = harness.free_port()
