@@ -1,0 +1,77 @@
+// The command line: argv and the environment in, Options or a reason to stop out.
+//
+// Parsing is pure apart from reading --secret-file and blanking the --secret value in argv; it
+// never prints and never exits, so main decides what to do with each outcome.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/log.hpp"
+
+namespace mucd::component {
+
+// Where the host server listens for components.
+struct ServerAddress {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 5347;
+
+  // "host:port", with an IPv6 literal in brackets ("[::1]:5347").
+  std::string to_string() const;
+};
+
+struct Options {
+  ServerAddress server;
+  // The component's domain, nameprepped (lowercase).
+  std::string domain;
+  // The shared component secret. Never log it, print it or put it in an error message.
+  std::string secret;
+  std::string data_dir = "./mucd-data";
+  // Bare JIDs (user@host), prepared, without duplicates.
+  std::vector<std::string> admins;
+  log::Level log_level = log::Level::Info;
+  // Things worth telling the operator once logging is set up (e.g. "--secret is visible in ps").
+  std::vector<std::string> warnings;
+};
+
+struct ShowHelp {};
+struct ShowVersion {};
+// A bad command line or environment. `what` names the problem and never contains the secret.
+struct UsageError {
+  std::string what;
+};
+
+using CliOutcome = std::variant<Options, ShowHelp, ShowVersion, UsageError>;
+
+// Looks up an environment variable; nullopt when it is not set.
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+
+// Parses `argv` (argv[0] is the program name) with environment defaults from `env`; the command
+// line wins over the environment. --help and --version are answered as soon as they are seen.
+// The value of --secret is overwritten with 'x' in argv, so that it stops showing in
+// /proc/PID/cmdline (best effort: it was visible until then).
+CliOutcome parse_command_line(int argc, char** argv, const EnvLookup& env);
+
+// Parses HOST, HOST:PORT, [IPV6] or [IPV6]:PORT; the port defaults to 5347. Returns nullopt and
+// sets `why` when the text is not an address.
+std::optional<ServerAddress> parse_server_address(std::string_view text, std::string* why);
+
+// The text for --help: every option with its default, and the environment variables.
+std::string help_text();
+// The text for --version.
+std::string version_text();
+// The one line to print on stderr for `error`: "mucd: <what> (see mucd --help)".
+std::string usage_error_line(const UsageError& error);
+
+// An EnvLookup over the real process environment.
+EnvLookup process_environment();
+
+// Exit status for a bad command line.
+inline constexpr int kExitUsage = 2;
+
+}  // namespace mucd::component
