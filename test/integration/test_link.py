@@ -8,7 +8,7 @@ import time
 import harness
 
 OPTIONS = ["--server", "--domain", "--secret-file", "--secret", "--data-dir", "--admin",
-           "--log-level", "--help"]
+           "--log-level", "--version", "--help"]
 
 
 def test_mucd_authenticates_with_prosody(mucd_pair):
