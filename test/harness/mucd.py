@@ -87,8 +87,7 @@ class MucdProcess:
         if self.host.wait_for_log(AUTHENTICATED, timeout, since=since,
                                   abort=lambda: not self.running()):
             return
-        status = self.returncode
-        state = f"exited with status {status}" if status is not None else "still running"
+        state = processes.describe_status(self.returncode)
         raise MucdError(f"mucd did not authenticate with Prosody within {timeout} s ({state})\n"
                         f"{self.diagnostics()}")
 
@@ -138,5 +137,7 @@ class MucdProcess:
 
     def diagnostics(self, lines=40):
         err = "".join(self.stderr_text().splitlines(True)[-lines:])
-        return (f"--- mucd {' '.join(self.argv())}\n--- mucd stderr, last {lines} lines:\n{err}"
+        state = processes.describe_status(self.returncode) if self.proc else "not started"
+        return (f"--- mucd {' '.join(self.argv())} ({state})\n"
+                f"--- mucd stderr, last {lines} lines:\n{err}"
                 f"{self.host.diagnostics(lines)}")

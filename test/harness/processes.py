@@ -81,6 +81,18 @@ def forget(proc):
         _LIVE.pop(proc.pid, None)
 
 
+def describe_status(status):
+    """'exited with status 1', 'killed by SIGSEGV', or 'still running' (None)."""
+    if status is None:
+        return "still running"
+    if status < 0:
+        try:
+            return f"killed by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"killed by signal {-status}"
+    return f"exited with status {status}"
+
+
 def _cmdline(pid):
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:

@@ -232,12 +232,13 @@ class ProsodyHost:
         return len(re.findall(pattern, self.log_text(whole=whole)))
 
     def diagnostics(self, lines=40):
-        """The last lines of the log and of the console output, for failure messages."""
-        def tail(path):
+        """The last lines of the log (without debug lines) and of the console output."""
+        def tail(path, keep=lambda line: True):
             try:
                 with open(path, errors="replace") as f:
-                    return "".join(f.readlines()[-lines:])
+                    return "".join([l for l in f if keep(l)][-lines:]) or "(empty)\n"
             except FileNotFoundError:
                 return "(none)\n"
-        return (f"--- prosody log ({self.log_path}), last {lines} lines:\n{tail(self.log_path)}"
+        log = tail(self.log_path, lambda line: "\tdebug\t" not in line)
+        return (f"--- prosody log ({self.log_path}), last {lines} lines above debug:\n{log}"
                 f"--- prosody console ({self.console_path}):\n{tail(self.console_path)}")

@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import harness
+from harness.processes import describe_status
 
 OPTIONS = ["--server", "--domain", "--secret-file", "--secret", "--data-dir", "--admin",
            "--log-level", "--version", "--help"]
@@ -24,7 +25,7 @@ def test_mucd_authenticates_with_prosody(mucd_pair):
 def test_sigterm_stops_mucd_quickly_and_cleanly(mucd_pair):
     _, mucd = mucd_pair
     status = mucd.stop(term_timeout=5)
-    assert status == 0, f"exit status {status}\n{mucd.diagnostics()}"
+    assert status == 0, f"{describe_status(status)}\n{mucd.diagnostics()}"
     assert mucd.stop_seconds < 2.0, f"SIGTERM took {mucd.stop_seconds:.2f} s"
 
 
@@ -39,7 +40,7 @@ def test_wrong_secret_exits_1_with_a_clear_message(mucd_bin, external_prosody):
         mucd.stop()
     took = time.monotonic() - began
     out = mucd.output()
-    assert status == 1, f"status {status} after {took:.1f} s\n{mucd.diagnostics()}"
+    assert status == 1, f"{describe_status(status)} after {took:.1f} s\n{mucd.diagnostics()}"
     assert "secret" in mucd.stderr_text().lower(), f"stderr does not mention the secret:\n{out}"
     assert wrong not in out and external_prosody.component_secret not in out, \
         f"mucd printed a secret:\n{out}"
