@@ -291,13 +291,10 @@ void Room::handle_admin_get(const Stanza& stanza) {
   auto item = stanza.root().first_element_by_path("query/item");
   auto aff_attr = item.attribute("affiliation");
   auto role_attr = item.attribute("role");
-  std::optional<Affiliation> wanted_aff =
-      aff_attr ? parse_affiliation(aff_attr.value()) : std::nullopt;
-  std::optional<Role> wanted_role = role_attr ? parse_role(role_attr.value()) : std::nullopt;
-
-  if (wanted_aff && !role_attr) {
+  if (aff_attr && !role_attr && parse_affiliation(aff_attr.value())) {
+    const Affiliation wanted = *parse_affiliation(aff_attr.value());
     bool allowed = (rank(affiliation) >= rank(Affiliation::Admin) &&
-                    rank(affiliation) >= rank(*wanted_aff)) ||
+                    rank(affiliation) >= rank(wanted)) ||
                    (config_.members_only && config_.whois == Whois::Anyone &&
                     rank(affiliation) >= rank(Affiliation::Member));
     if (!allowed) {
@@ -307,9 +304,9 @@ void Room::handle_admin_get(const Stanza& stanza) {
     Stanza reply = reply_to(stanza);
     auto query = add_child(reply.root(), "query", ns::kMucAdmin);
     for (const auto& [jid, entry] : affiliations_) {
-      if (entry.affiliation != *wanted_aff) continue;
+      if (entry.affiliation != wanted) continue;
       auto it = query.append_child("item");
-      it.append_attribute("affiliation").set_value(std::string(to_string(*wanted_aff)).c_str());
+      it.append_attribute("affiliation").set_value(std::string(to_string(wanted)).c_str());
       it.append_attribute("jid").set_value(jid.c_str());
       if (!entry.reserved_nick.empty()) {
         it.append_attribute("nick").set_value(entry.reserved_nick.c_str());
@@ -319,7 +316,8 @@ void Room::handle_admin_get(const Stanza& stanza) {
     route(std::move(reply));
     return;
   }
-  if (wanted_role && !aff_attr) {
+  if (role_attr && !aff_attr && parse_role(role_attr.value())) {
+    const Role wanted_role = *parse_role(role_attr.value());
     auto me = occupant_by_real_jid(actor);
     Role role = me ? me->role : default_role(affiliation);
     if (role != Role::Moderator) {
@@ -329,7 +327,7 @@ void Room::handle_admin_get(const Stanza& stanza) {
     Stanza reply = reply_to(stanza);
     auto query = add_child(reply.root(), "query", ns::kMucAdmin);
     for (const auto& [occupant_jid, stored] : occupants_) {
-      if (stored.role != *wanted_role) continue;
+      if (stored.role != wanted_role) continue;
       Occupant occupant = stored;
       occupant.prune();
       add_items(query, occupant, false, std::string(resource_of(occupant_jid)), std::nullopt,

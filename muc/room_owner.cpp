@@ -180,13 +180,15 @@ void Room::process_config_form(const Stanza& stanza, pugi::xml_node x) {
   }
 
   // Validate everything first: a refused form changes nothing.
-  auto boolean = [&](std::string_view var) -> std::optional<std::optional<bool>> {
-    if (!form.has(var)) return std::optional<bool>{};  // absent: unchanged
+  // A submitted boolean: absent (unchanged), a value, or invalid. An empty field means false.
+  enum class Submitted { Absent, False, True, Invalid };
+  auto boolean = [&](std::string_view var) {
+    if (!form.has(var)) return Submitted::Absent;
     auto v = form.value(var);
-    if (!v) return std::optional<bool>{false};
+    if (!v) return Submitted::False;
     auto b = parse_form_boolean(*v);
-    if (!b) return std::nullopt;  // invalid
-    return std::optional<bool>{*b};
+    if (!b) return Submitted::Invalid;
+    return *b ? Submitted::True : Submitted::False;
   };
   struct Bool {
     const char* var;
@@ -208,9 +210,11 @@ void Room::process_config_form(const Stanza& stanza, pugi::xml_node x) {
   };
   std::vector<std::pair<const Bool*, bool>> bool_changes;
   for (const auto& b : kBooleans) {
-    auto v = boolean(b.var);
-    if (!v) return invalid(b.var);
-    if (*v) bool_changes.emplace_back(&b, b.inverted ? !**v : **v);
+    Submitted v = boolean(b.var);
+    if (v == Submitted::Invalid) return invalid(b.var);
+    if (v == Submitted::Absent) continue;
+    bool value = v == Submitted::True;
+    bool_changes.emplace_back(&b, b.inverted ? !value : value);
   }
   std::optional<Whois> whois;
   if (form.has("muc#roomconfig_whois")) {
