@@ -10,7 +10,12 @@ from conftest import require, seed_path
 MUC = "http://jabber.org/protocol/muc"
 
 
+# A receive that fails waits this long; Prosody on loopback answers in milliseconds.
+STEP_TIMEOUT = 3
+
+
 def run_one(host, path, **kw):
+    kw.setdefault("timeout", STEP_TIMEOUT)
     run = harness.run_scansion(host, [path], **kw)
     name = harness.script_name(path)
     assert name in run.results, f"runner reported no result for {name}:\n{run.output}"
