@@ -87,6 +87,12 @@ void Client::start_disconnect() {
   }
 }
 
+void Client::abort() {
+  const State before = state_;
+  conn_.reset();  // may call on_connection, which records a reason we do not need
+  state_ = before == State::Online ? State::Offline : State::Failed;
+}
+
 void Client::send_raw(std::string_view xml) {
   if (conn_ && state_ == State::Online) xmpp_send_raw(conn_.get(), xml.data(), xml.size());
 }
@@ -109,8 +115,7 @@ void Client::on_connection(xmpp_conn_t* conn, xmpp_conn_event_t event, int error
   if (why.empty()) why = self.session_.take_last_error();
   if (before == State::Connecting) {
     self.state_ = State::Failed;
-    self.failure_ = why.empty() ? "connection closed before login completed (login refused?)"
-                                : "login failed: " + why;
+    self.failure_ = why.empty() ? "connection closed before login completed (login refused?)" : why;
   } else {
     self.failure_ = why.empty() ? "the server closed the connection" : "disconnected: " + why;
   }

@@ -64,6 +64,8 @@ class Client {
   // Starts closing the stream (`</stream:stream>`); the state becomes Offline once the server
   // closes its side.
   void start_disconnect();
+  // Drops the connection at once, without closing the stream (for a login that hangs).
+  void abort();
   // Writes `xml` to the stream as is.
   void send_raw(std::string_view xml);
 
