@@ -1,9 +1,9 @@
 // The seam between the link (component/) and the engine (muc/): stanzas in, stanzas out.
 #pragma once
 
-#include "core/stanza.hpp"
-
 #include <string>
+
+#include "core/stanza.hpp"
 
 namespace mucd {
 

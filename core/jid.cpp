@@ -11,7 +11,7 @@ namespace {
 constexpr size_t kMaxPart = 1023;
 
 std::optional<std::string> prep(std::string_view in, const Stringprep_profile* profile,
-                                 Stringprep_profile_flags flags) {
+                                Stringprep_profile_flags flags) {
   if (in.size() > kMaxPart) return std::nullopt;
   // Preparation can grow the string (case folding); leave generous room.
   std::vector<char> buf(in.size() * 4 + 16, '\0');
@@ -63,9 +63,13 @@ std::optional<std::string> Jid::prep_resource(std::string_view resource) {
   return prep(resource, stringprep_xmpp_resourceprep, STRINGPREP_NO_UNASSIGNED);
 }
 
-std::string Jid::bare() const { return node_.empty() ? domain_ : node_ + "@" + domain_; }
+std::string Jid::bare() const {
+  return node_.empty() ? domain_ : node_ + "@" + domain_;
+}
 
-std::string Jid::full() const { return resource_.empty() ? bare() : bare() + "/" + resource_; }
+std::string Jid::full() const {
+  return resource_.empty() ? bare() : bare() + "/" + resource_;
+}
 
 Jid Jid::bare_jid() const {
   Jid j = *this;

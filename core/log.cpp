@@ -12,18 +12,28 @@ std::atomic<Level> g_threshold{Level::Info};
 
 const char* name_of(Level level) {
   switch (level) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warn: return "warn";
-    case Level::Error: return "error";
+    case Level::Debug:
+      return "debug";
+    case Level::Info:
+      return "info";
+    case Level::Warn:
+      return "warn";
+    case Level::Error:
+      return "error";
   }
   return "?";
 }
 }  // namespace
 
-void set_threshold(Level level) { g_threshold.store(level); }
-Level threshold() { return g_threshold.load(); }
-bool enabled(Level level) { return level >= g_threshold.load(); }
+void set_threshold(Level level) {
+  g_threshold.store(level);
+}
+Level threshold() {
+  return g_threshold.load();
+}
+bool enabled(Level level) {
+  return level >= g_threshold.load();
+}
 
 std::optional<Level> parse_level(std::string_view name) {
   if (name == "debug") return Level::Debug;

@@ -21,7 +21,9 @@ Stanza::Stanza(std::string_view name) {
   doc_.append_child(std::string(name).c_str());
 }
 
-Stanza::Stanza(const Stanza& other) { doc_.reset(other.doc_); }
+Stanza::Stanza(const Stanza& other) {
+  doc_.reset(other.doc_);
+}
 
 Stanza& Stanza::operator=(const Stanza& other) {
   if (this != &other) doc_.reset(other.doc_);
@@ -31,8 +33,9 @@ Stanza& Stanza::operator=(const Stanza& other) {
 std::optional<Stanza> Stanza::parse(std::string_view xml) {
   Stanza s{"x"};
   s.doc_.reset();
-  auto result = s.doc_.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
-                                   pugi::encoding_utf8);
+  auto result =
+      s.doc_.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                         pugi::encoding_utf8);
   if (!result) return std::nullopt;
   int elements = 0;
   for (auto child : s.doc_.children()) {
@@ -55,7 +58,9 @@ void Stanza::set_attr(const char* name, std::string_view value) {
   a.set_value(std::string(value).c_str());
 }
 
-std::string Stanza::to_string() const { return node_to_string(root()); }
+std::string Stanza::to_string() const {
+  return node_to_string(root());
+}
 
 pugi::xml_node child_ns(pugi::xml_node parent, std::string_view name, std::string_view ns) {
   for (auto child : parent.children()) {

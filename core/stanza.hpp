@@ -4,9 +4,8 @@
 // answers with Stanzas; no libstrophe type crosses into the engine.
 #pragma once
 
-#include <pugixml.hpp>
-
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 

@@ -1,9 +1,8 @@
 // XEP-0004 data forms: reading submitted forms and writing forms to fill in.
 #pragma once
 
-#include <pugixml.hpp>
-
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 

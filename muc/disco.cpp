@@ -53,9 +53,7 @@ void Room::handle_disco_info(const Stanza& stanza) {
        .label = "Number of occupants",
        .values = {std::to_string(occupants_.size())}},
       {.var = "muc#roomconfig_roomname", .label = "Title", .values = values_if(config_.name)},
-      {.var = "muc#roominfo_description",
-       .label = "Description",
-       .values = {config_.description}},
+      {.var = "muc#roominfo_description", .label = "Description", .values = {config_.description}},
       {.var = "muc#roominfo_lang", .values = {config_.language}},
       {.var = "{http://prosody.im/protocol/muc}roomconfig_allowmemberinvites",
        .type = "boolean",
@@ -67,8 +65,8 @@ void Room::handle_disco_info(const Stanza& stanza) {
        .values = {(!config_.members_only || config_.allow_member_invites) ? "1" : "0"}},
       {.var = "muc#roomconfig_changesubject",
        .type = "boolean",
-       .values = config_.change_subject ? std::vector<std::string>{"1"}
-                                        : std::vector<std::string>{}},
+       .values =
+           config_.change_subject ? std::vector<std::string>{"1"} : std::vector<std::string>{}},
   };
   write_form(query, info);
   route(std::move(reply));

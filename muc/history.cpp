@@ -1,8 +1,8 @@
 // Discussion history (XEP-0045 §7.2.15): what is kept, and what a joining client is sent.
+#include <charconv>
+
 #include "muc/room.hpp"
 #include "muc/timestamp.hpp"
-
-#include <charconv>
 
 namespace mucd::muc {
 

@@ -4,7 +4,9 @@
 
 namespace mucd::muc {
 
-bool is_available(const Stanza& presence) { return !presence.has_attr("type"); }
+bool is_available(const Stanza& presence) {
+  return !presence.has_attr("type");
+}
 
 std::string_view Occupant::nick() const {
   std::string_view j = occupant_jid_;
@@ -19,8 +21,7 @@ Stanza filtered(const Stanza& presence, const std::string& from, const std::stri
   for (auto child = root.first_child(); child;) {
     auto next = child.next_sibling();
     std::string_view xmlns = child.attribute("xmlns").value();
-    if (child.type() == pugi::node_element &&
-        (xmlns == ns::kMuc || xmlns == ns::kMucUser)) {
+    if (child.type() == pugi::node_element && (xmlns == ns::kMuc || xmlns == ns::kMucUser)) {
       root.remove_child(child);
     }
     child = next;
@@ -60,9 +61,8 @@ const Session* Occupant::session(std::string_view jid) const {
 }
 
 void Occupant::prune() {
-  std::erase_if(sessions_, [&](const Session& s) {
-    return !is_available(s.presence) && s.jid != primary_;
-  });
+  std::erase_if(sessions_,
+                [&](const Session& s) { return !is_available(s.presence) && s.jid != primary_; });
 }
 
 const Stanza* Occupant::presence() const {
@@ -70,11 +70,14 @@ const Stanza* Occupant::presence() const {
   return s ? &s->presence : nullptr;
 }
 
-bool Occupant::has_live_session() const { return live_session_count() > 0; }
+bool Occupant::has_live_session() const {
+  return live_session_count() > 0;
+}
 
 size_t Occupant::live_session_count() const {
-  return static_cast<size_t>(std::count_if(sessions_.begin(), sessions_.end(),
-                                           [](const Session& s) { return is_available(s.presence); }));
+  return static_cast<size_t>(
+      std::count_if(sessions_.begin(), sessions_.end(),
+                    [](const Session& s) { return is_available(s.presence); }));
 }
 
 std::string Occupant::choose_new_primary() const {

@@ -2,11 +2,11 @@
 // (full JIDs), each with the last presence it sent.
 #pragma once
 
-#include "core/stanza.hpp"
-#include "muc/types.hpp"
-
 #include <string>
 #include <vector>
+
+#include "core/stanza.hpp"
+#include "muc/types.hpp"
 
 namespace mucd::muc {
 

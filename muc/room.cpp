@@ -2,9 +2,9 @@
 // presence broadcast that goes with each (Prosody's publicise_occupant_status).
 #include "muc/room.hpp"
 
-#include "core/jid.hpp"
-
 #include <set>
+
+#include "core/jid.hpp"
 
 namespace mucd::muc {
 
@@ -13,11 +13,15 @@ std::string_view resource_of(std::string_view jid) {
   return slash == std::string_view::npos ? std::string_view{} : jid.substr(slash + 1);
 }
 
-std::string_view bare_of(std::string_view jid) { return jid.substr(0, jid.find('/')); }
+std::string_view bare_of(std::string_view jid) {
+  return jid.substr(0, jid.find('/'));
+}
 
 Room::Room(std::string jid, RoomEnv env) : jid_(std::move(jid)), env_(std::move(env)) {}
 
-void Room::route(Stanza stanza) { env_.out->send(stanza); }
+void Room::route(Stanza stanza) {
+  env_.out->send(stanza);
+}
 
 void Room::send_error(const Stanza& stanza, ErrorSpec error) {
   if (stanza.type() == "error") return;  // never answer an error with an error
@@ -129,7 +133,8 @@ bool Room::is_anonymous_for(std::string_view jid) const {
 namespace {
 
 pugi::xml_node add_item(pugi::xml_node x, Affiliation affiliation, Role role,
-                        const std::optional<std::string>& jid, const std::optional<std::string>& nick,
+                        const std::optional<std::string>& jid,
+                        const std::optional<std::string>& nick,
                         const std::optional<std::string>& actor_nick,
                         const std::optional<std::string>& actor_jid,
                         const std::optional<std::string>& reason) {
@@ -180,7 +185,8 @@ void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
 }
 
 void Room::publicise(const Occupant& occupant, const PresenceX& x,
-                     const std::optional<std::string>& nick, const std::optional<std::string>& actor,
+                     const std::optional<std::string>& nick,
+                     const std::optional<std::string>& actor,
                      const std::optional<std::string>& reason, std::optional<Role> prev_role,
                      bool force_unavailable, const Occupant* recipient) {
   Stanza base{"presence"};
@@ -273,8 +279,8 @@ void Room::send_occupant_list(
     Stanza pres = *presence;
     pres.set_attr("to", to);
     auto x = add_child(pres.root(), "x", ns::kMucUser);
-    add_items(x, occupant, anonymous && to_bare != occupant.bare_jid(), std::nullopt,
-              std::nullopt, std::nullopt, std::nullopt);
+    add_items(x, occupant, anonymous && to_bare != occupant.bare_jid(), std::nullopt, std::nullopt,
+              std::nullopt, std::nullopt);
     if (to_bare == occupant.bare_jid() || roles.includes(occupant.role)) route(std::move(pres));
   }
   if (!roles.none) return;
@@ -467,8 +473,7 @@ void Room::handle_normal_presence(const Stanza& stanza) {
         pr.set_attr("from", dest->occupant_jid());
         pr.set_attr("to", real_jid);
         pr.set_attr("type", "unavailable");
-        add_text_child(pr.root(), "status",
-                       "you are joining pre-existing session " + *dest_nick);
+        add_text_child(pr.root(), "status", "you are joining pre-existing session " + *dest_nick);
         add_item(add_child(pr.root(), "x", ns::kMucUser), affiliation_of(bare), Role::None,
                  std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
         route(std::move(pr));

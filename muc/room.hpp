@@ -6,14 +6,6 @@
 // Outbox and marks itself dirty when durable state changed.
 #pragma once
 
-#include "core/clock.hpp"
-#include "core/handler.hpp"
-#include "core/stanza.hpp"
-#include "muc/occupant.hpp"
-#include "muc/room_config.hpp"
-#include "muc/stanza_error.hpp"
-#include "muc/types.hpp"
-
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -22,6 +14,14 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "core/clock.hpp"
+#include "core/handler.hpp"
+#include "core/stanza.hpp"
+#include "muc/occupant.hpp"
+#include "muc/room_config.hpp"
+#include "muc/stanza_error.hpp"
+#include "muc/types.hpp"
 
 namespace mucd::muc {
 
@@ -127,15 +127,15 @@ class Room {
   void broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter = {});
   void broadcast_message(const Stanza& stanza);
   void add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
-                 const std::optional<std::string>& nick, const std::optional<std::string>& actor_nick,
+                 const std::optional<std::string>& nick,
+                 const std::optional<std::string>& actor_nick,
                  const std::optional<std::string>& actor_jid,
                  const std::optional<std::string>& reason) const;
   void publicise(const Occupant& occupant, const PresenceX& x,
                  const std::optional<std::string>& nick = {},
                  const std::optional<std::string>& actor = {},
-                 const std::optional<std::string>& reason = {},
-                 std::optional<Role> prev_role = {}, bool force_unavailable = false,
-                 const Occupant* recipient = nullptr);
+                 const std::optional<std::string>& reason = {}, std::optional<Role> prev_role = {},
+                 bool force_unavailable = false, const Occupant* recipient = nullptr);
   void send_occupant_list(const std::string& to,
                           const std::function<bool(const std::string&, const Occupant*)>& filter);
   bool is_anonymous_for(std::string_view jid) const;
@@ -192,8 +192,8 @@ class Room {
   std::string jid_;
   RoomEnv env_;
   RoomConfig config_;
-  std::map<std::string, AffiliationEntry> affiliations_;  // by bare JID (or domain)
-  std::map<std::string, Occupant> occupants_;             // by occupant JID
+  std::map<std::string, AffiliationEntry> affiliations_;   // by bare JID (or domain)
+  std::map<std::string, Occupant> occupants_;              // by occupant JID
   std::unordered_map<std::string, std::string> jid_nick_;  // real full JID -> occupant JID
   std::deque<HistoryEntry> history_;
   std::string subject_;

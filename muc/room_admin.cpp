@@ -32,8 +32,7 @@ std::optional<std::string> Room::registered_jid(std::string_view nick) const {
 }
 
 std::optional<ErrorSpec> Room::set_affiliation(const std::optional<std::string>& actor,
-                                               const std::string& jid_text,
-                                               Affiliation affiliation,
+                                               const std::string& jid_text, Affiliation affiliation,
                                                const std::optional<std::string>& reason,
                                                const std::optional<std::string>& reserved_nick,
                                                bool clear_data) {
@@ -45,8 +44,8 @@ std::optional<ErrorSpec> Room::set_affiliation(const std::optional<std::string>&
     return ErrorSpec{ErrorType::Modify, Condition::NotAcceptable};
   }
   auto existing = affiliations_.find(jid);
-  Affiliation target = existing == affiliations_.end() ? Affiliation::None
-                                                       : existing->second.affiliation;
+  Affiliation target =
+      existing == affiliations_.end() ? Affiliation::None : existing->second.affiliation;
   bool downgrade = rank(target) > rank(affiliation);
 
   if (actor) {
@@ -293,10 +292,10 @@ void Room::handle_admin_get(const Stanza& stanza) {
   auto role_attr = item.attribute("role");
   if (aff_attr && !role_attr && parse_affiliation(aff_attr.value())) {
     const Affiliation wanted = *parse_affiliation(aff_attr.value());
-    bool allowed = (rank(affiliation) >= rank(Affiliation::Admin) &&
-                    rank(affiliation) >= rank(wanted)) ||
-                   (config_.members_only && config_.whois == Whois::Anyone &&
-                    rank(affiliation) >= rank(Affiliation::Member));
+    bool allowed =
+        (rank(affiliation) >= rank(Affiliation::Admin) && rank(affiliation) >= rank(wanted)) ||
+        (config_.members_only && config_.whois == Whois::Anyone &&
+         rank(affiliation) >= rank(Affiliation::Member));
     if (!allowed) {
       send_error(stanza, ErrorSpec{ErrorType::Auth, Condition::Forbidden});
       return;

@@ -1,10 +1,10 @@
 // A room's configuration, with the defaults Prosody gives a new room.
 #pragma once
 
-#include "muc/types.hpp"
-
 #include <optional>
 #include <string>
+
+#include "muc/types.hpp"
 
 namespace mucd::muc {
 
@@ -17,10 +17,14 @@ struct PresenceBroadcast {
   bool moderator = true;
   bool includes(Role role) const {
     switch (role) {
-      case Role::None: return none;
-      case Role::Visitor: return visitor;
-      case Role::Participant: return participant;
-      case Role::Moderator: return moderator;
+      case Role::None:
+        return none;
+      case Role::Visitor:
+        return visitor;
+      case Role::Participant:
+        return participant;
+      case Role::Moderator:
+        return moderator;
     }
     return false;
   }

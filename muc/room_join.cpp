@@ -1,11 +1,11 @@
 // The checks a join (or a nick change) must pass, in Prosody's priority order, because the
 // order decides which error a client sees: nick prep (2), empty nick (1), reserved nick (0),
 // members-only (-5), outcast (-10), password (-20), room lock (-30).
-#include "core/jid.hpp"
-#include "muc/room.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "core/jid.hpp"
+#include "muc/room.hpp"
 
 namespace mucd::muc {
 
@@ -69,8 +69,8 @@ bool Room::veto_join(const Stanza& stanza, const Occupant& occupant, bool is_new
     }
   }
   if (!is_new_room && locked()) {
-    send_join_error(stanza, ErrorSpec{ErrorType::Cancel, Condition::ItemNotFound, {},
-                                      env_.service_domain});
+    send_join_error(stanza,
+                    ErrorSpec{ErrorType::Cancel, Condition::ItemNotFound, {}, env_.service_domain});
     return true;
   }
   return false;

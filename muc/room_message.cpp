@@ -1,10 +1,10 @@
 // Messages: groupchat broadcast, private messages and iqs between occupants, mediated
 // invitations and declines, and voice requests in moderated rooms.
+#include <charconv>
+
 #include "core/jid.hpp"
 #include "muc/dataform.hpp"
 #include "muc/room.hpp"
-
-#include <charconv>
 
 namespace mucd::muc {
 
@@ -19,10 +19,15 @@ bool is_kickable_error(const Stanza& stanza) {
       break;
     }
   }
-  static const char* const kKickable[] = {
-      "gone", "internal-server-error", "item-not-found", "jid-malformed",
-      "recipient-unavailable", "redirect", "remote-server-not-found", "remote-server-timeout",
-      "service-unavailable"};
+  static const char* const kKickable[] = {"gone",
+                                          "internal-server-error",
+                                          "item-not-found",
+                                          "jid-malformed",
+                                          "recipient-unavailable",
+                                          "redirect",
+                                          "remote-server-not-found",
+                                          "remote-server-timeout",
+                                          "service-unavailable"};
   if (condition.empty()) return true;  // a malformed error
   for (const char* k : kKickable) {
     if (condition == k) return true;
@@ -180,8 +185,7 @@ void Room::handle_iq_to_occupant(const Stanza& incoming) {
     return;
   }
   // XEP-0410 self-ping: answered by the room.
-  if (incoming.to() == *current && type == "get" &&
-      child_ns(incoming.root(), "ping", ns::kPing)) {
+  if (incoming.to() == *current && type == "get" && child_ns(incoming.root(), "ping", ns::kPing)) {
     route(reply_to(incoming));
     return;
   }
@@ -196,8 +200,8 @@ void Room::handle_iq_to_occupant(const Stanza& incoming) {
   relayed.set_attr("id", encoded);
   relayed.set_attr("from", *current);
   std::string to = target->primary();
-  auto query = relayed.root().find_child(
-      [](pugi::xml_node n) { return n.type() == pugi::node_element; });
+  auto query =
+      relayed.root().find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
   std::string_view query_ns = query.attribute("xmlns").value();
   if (query_ns == "vcard-temp" || query_ns == "http://jabber.org/protocol/pubsub" ||
       query_ns == "urn:ietf:params:xml:ns:vcard-4.0") {
@@ -242,8 +246,7 @@ void Room::handle_mediated_invite(const Stanza& stanza, pugi::xml_node payload) 
   inv.append_attribute("from").set_value(shown_from.c_str());
   add_text_child(inv, "reason", reason);
   if (!config_.password.empty()) add_text_child(x, "password", config_.password);
-  if (config_.members_only &&
-      rank(affiliation_of(invitee->full())) <= rank(Affiliation::None)) {
+  if (config_.members_only && rank(affiliation_of(invitee->full())) <= rank(Affiliation::None)) {
     set_affiliation(std::nullopt, invitee->bare(), Affiliation::Member, "Invited by " + shown_from,
                     std::nullopt);
   }

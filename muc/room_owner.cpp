@@ -8,7 +8,9 @@ namespace mucd::muc {
 
 namespace {
 
-std::string bool_value(bool b) { return b ? "1" : "0"; }
+std::string bool_value(bool b) {
+  return b ? "1" : "0";
+}
 // Prosody stores false options as absent, so the form shows no value for them.
 std::vector<std::string> true_or_absent(bool b) {
   return b ? std::vector<std::string>{"1"} : std::vector<std::string>{};
@@ -116,8 +118,8 @@ std::optional<int> parse_int(const std::string& text) {
 
 void Room::handle_owner_get(const Stanza& stanza) {
   if (affiliation_of(stanza.from()) != Affiliation::Owner) {
-    send_error(stanza, ErrorSpec{ErrorType::Auth, Condition::Forbidden,
-                                 "Only owners can configure rooms"});
+    send_error(stanza,
+               ErrorSpec{ErrorType::Auth, Condition::Forbidden, "Only owners can configure rooms"});
     return;
   }
   Stanza reply = reply_to(stanza);
@@ -128,8 +130,8 @@ void Room::handle_owner_get(const Stanza& stanza) {
 
 void Room::handle_owner_set(const Stanza& stanza) {
   if (affiliation_of(stanza.from()) != Affiliation::Owner) {
-    send_error(stanza, ErrorSpec{ErrorType::Auth, Condition::Forbidden,
-                                 "Only owners can configure rooms"});
+    send_error(stanza,
+               ErrorSpec{ErrorType::Auth, Condition::Forbidden, "Only owners can configure rooms"});
     return;
   }
   auto query = child_ns(stanza.root(), "query", ns::kMucOwner);
@@ -245,10 +247,18 @@ void Room::process_config_form(const Stanza& stanza, pugi::xml_node x) {
       auto role = parse_role(v);
       if (!role) return invalid("muc#roomconfig_presencebroadcast");
       switch (*role) {
-        case Role::None: roles.none = true; break;
-        case Role::Visitor: roles.visitor = true; break;
-        case Role::Participant: roles.participant = true; break;
-        case Role::Moderator: roles.moderator = true; break;
+        case Role::None:
+          roles.none = true;
+          break;
+        case Role::Visitor:
+          roles.visitor = true;
+          break;
+        case Role::Participant:
+          roles.participant = true;
+          break;
+        case Role::Moderator:
+          roles.moderator = true;
+          break;
       }
     }
     broadcast = roles;

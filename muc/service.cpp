@@ -1,9 +1,9 @@
 #include "muc/service.hpp"
 
+#include <algorithm>
+
 #include "core/log.hpp"
 #include "muc/dataform.hpp"
-
-#include <algorithm>
 
 namespace mucd::muc {
 
@@ -71,8 +71,8 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
   auto to = Jid::parse(stanza.to());
   if (!to) {
     if (stanza.type() != "error" && stanza.has_attr("to")) {
-      Stanza reply = error_reply(stanza, ErrorSpec{ErrorType::Modify, Condition::JidMalformed, {},
-                                                   config_.domain});
+      Stanza reply = error_reply(
+          stanza, ErrorSpec{ErrorType::Modify, Condition::JidMalformed, {}, config_.domain});
       reply.set_attr("from", config_.domain);
       out.send(reply);
     }
@@ -317,8 +317,8 @@ void Service::command_destroy(const Stanza& stanza, pugi::xml_node command, Outb
     FormLayout form;
     form.title = "Destroy rooms";
     form.instructions = "Select the rooms to destroy";
-    FormField rooms{.var = "rooms", .type = "list-multi", .label = "Rooms to destroy:",
-                    .required = true};
+    FormField rooms{
+        .var = "rooms", .type = "list-multi", .label = "Rooms to destroy:", .required = true};
     for (const auto& [jid, room] : rooms_) rooms.options.push_back({jid, jid});
     form.fields = {{.var = "FORM_TYPE", .type = "hidden", .values = {std::string(kDestroyNode)}},
                    rooms};
@@ -350,8 +350,7 @@ void Service::command_destroy(const Stanza& stanza, pugi::xml_node command, Outb
   out.send(reply);
 }
 
-void Service::command_set_affiliation(const Stanza& stanza, pugi::xml_node command,
-                                      Outbox& out) {
+void Service::command_set_affiliation(const Stanza& stanza, pugi::xml_node command, Outbox& out) {
   std::string session = command.attribute("sessionid").value();
   if (session.empty()) session = new_id_();
   auto x = child_ns(command, "x", ns::kData);
@@ -367,8 +366,11 @@ void Service::command_set_affiliation(const Stanza& stanza, pugi::xml_node comma
         {.var = "affiliation",
          .type = "list-single",
          .label = "Affiliation",
-         .options = {{"owner", "owner"}, {"admin", "admin"}, {"member", "member"},
-                     {"none", "none"}, {"outcast", "outcast"}},
+         .options = {{"owner", "owner"},
+                     {"admin", "admin"},
+                     {"member", "member"},
+                     {"none", "none"},
+                     {"outcast", "outcast"}},
          .required = true},
         {.var = "reason", .type = "text-single"},
     };

@@ -3,17 +3,17 @@
 // and the administrators' ad-hoc commands.
 #pragma once
 
-#include "core/clock.hpp"
-#include "core/handler.hpp"
-#include "core/jid.hpp"
-#include "muc/room.hpp"
-
 #include <functional>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "core/clock.hpp"
+#include "core/handler.hpp"
+#include "core/jid.hpp"
+#include "muc/room.hpp"
 
 namespace mucd::muc {
 

@@ -8,11 +8,16 @@ namespace {
 
 std::string_view type_name(ErrorType type) {
   switch (type) {
-    case ErrorType::Auth: return "auth";
-    case ErrorType::Cancel: return "cancel";
-    case ErrorType::Continue: return "continue";
-    case ErrorType::Modify: return "modify";
-    case ErrorType::Wait: return "wait";
+    case ErrorType::Auth:
+      return "auth";
+    case ErrorType::Cancel:
+      return "cancel";
+    case ErrorType::Continue:
+      return "continue";
+    case ErrorType::Modify:
+      return "modify";
+    case ErrorType::Wait:
+      return "wait";
   }
   return "cancel";
 }
@@ -20,20 +25,34 @@ std::string_view type_name(ErrorType type) {
 // XEP-0086's mapping from conditions to the legacy numeric codes.
 std::string_view legacy_code(Condition condition) {
   switch (condition) {
-    case Condition::BadRequest: return "400";
-    case Condition::Conflict: return "409";
-    case Condition::FeatureNotImplemented: return "501";
-    case Condition::Forbidden: return "403";
-    case Condition::Gone: return "302";
-    case Condition::InternalServerError: return "500";
-    case Condition::ItemNotFound: return "404";
-    case Condition::JidMalformed: return "400";
-    case Condition::NotAcceptable: return "406";
-    case Condition::NotAllowed: return "405";
-    case Condition::NotAuthorized: return "401";
-    case Condition::RegistrationRequired: return "407";
-    case Condition::ResourceConstraint: return "500";
-    case Condition::ServiceUnavailable: return "503";
+    case Condition::BadRequest:
+      return "400";
+    case Condition::Conflict:
+      return "409";
+    case Condition::FeatureNotImplemented:
+      return "501";
+    case Condition::Forbidden:
+      return "403";
+    case Condition::Gone:
+      return "302";
+    case Condition::InternalServerError:
+      return "500";
+    case Condition::ItemNotFound:
+      return "404";
+    case Condition::JidMalformed:
+      return "400";
+    case Condition::NotAcceptable:
+      return "406";
+    case Condition::NotAllowed:
+      return "405";
+    case Condition::NotAuthorized:
+      return "401";
+    case Condition::RegistrationRequired:
+      return "407";
+    case Condition::ResourceConstraint:
+      return "500";
+    case Condition::ServiceUnavailable:
+      return "503";
   }
   return "500";
 }
@@ -42,20 +61,34 @@ std::string_view legacy_code(Condition condition) {
 
 std::string_view to_string(Condition condition) {
   switch (condition) {
-    case Condition::BadRequest: return "bad-request";
-    case Condition::Conflict: return "conflict";
-    case Condition::FeatureNotImplemented: return "feature-not-implemented";
-    case Condition::Forbidden: return "forbidden";
-    case Condition::Gone: return "gone";
-    case Condition::InternalServerError: return "internal-server-error";
-    case Condition::ItemNotFound: return "item-not-found";
-    case Condition::JidMalformed: return "jid-malformed";
-    case Condition::NotAcceptable: return "not-acceptable";
-    case Condition::NotAllowed: return "not-allowed";
-    case Condition::NotAuthorized: return "not-authorized";
-    case Condition::RegistrationRequired: return "registration-required";
-    case Condition::ResourceConstraint: return "resource-constraint";
-    case Condition::ServiceUnavailable: return "service-unavailable";
+    case Condition::BadRequest:
+      return "bad-request";
+    case Condition::Conflict:
+      return "conflict";
+    case Condition::FeatureNotImplemented:
+      return "feature-not-implemented";
+    case Condition::Forbidden:
+      return "forbidden";
+    case Condition::Gone:
+      return "gone";
+    case Condition::InternalServerError:
+      return "internal-server-error";
+    case Condition::ItemNotFound:
+      return "item-not-found";
+    case Condition::JidMalformed:
+      return "jid-malformed";
+    case Condition::NotAcceptable:
+      return "not-acceptable";
+    case Condition::NotAllowed:
+      return "not-allowed";
+    case Condition::NotAuthorized:
+      return "not-authorized";
+    case Condition::RegistrationRequired:
+      return "registration-required";
+    case Condition::ResourceConstraint:
+      return "resource-constraint";
+    case Condition::ServiceUnavailable:
+      return "service-unavailable";
   }
   return "undefined-condition";
 }
@@ -84,8 +117,9 @@ Stanza error_reply(const Stanza& original, const ErrorSpec& error) {
   el.append_attribute("code").set_value(std::string(legacy_code(error.condition)).c_str());
   add_child(el, to_string(error.condition), ns::kStanzas);
   if (!error.text.empty()) {
-    add_text_child(el, "text", error.text).append_attribute("xmlns").set_value(
-        std::string(ns::kStanzas).c_str());
+    add_text_child(el, "text", error.text)
+        .append_attribute("xmlns")
+        .set_value(std::string(ns::kStanzas).c_str());
   }
   return reply;
 }

@@ -1,9 +1,9 @@
 // XMPP stanza errors (RFC 6120 §8.3), built in one place from a condition enum.
 #pragma once
 
-#include "core/stanza.hpp"
-
 #include <string_view>
+
+#include "core/stanza.hpp"
 
 namespace mucd::muc {
 

@@ -24,8 +24,7 @@ bool read_int(std::string_view s, size_t pos, size_t len, int& out) {
 
 std::optional<std::chrono::system_clock::time_point> parse_datetime(std::string_view s) {
   int year, month, day, hour, minute, second;
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-      s[16] != ':') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
   if (!read_int(s, 0, 4, year) || !read_int(s, 5, 2, month) || !read_int(s, 8, 2, day) ||
@@ -59,8 +58,8 @@ std::optional<std::chrono::system_clock::time_point> parse_datetime(std::string_
   auto ymd = year_month_day{std::chrono::year{year}, std::chrono::month{unsigned(month)},
                             std::chrono::day{unsigned(day)}};
   if (!ymd.ok()) return std::nullopt;
-  auto tp = sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second} -
-            minutes{offset_minutes};
+  auto tp =
+      sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second} - minutes{offset_minutes};
   return time_point_cast<system_clock::duration>(tp);
 }
 

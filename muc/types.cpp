@@ -4,21 +4,30 @@ namespace mucd::muc {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::None: return "none";
-    case Role::Visitor: return "visitor";
-    case Role::Participant: return "participant";
-    case Role::Moderator: return "moderator";
+    case Role::None:
+      return "none";
+    case Role::Visitor:
+      return "visitor";
+    case Role::Participant:
+      return "participant";
+    case Role::Moderator:
+      return "moderator";
   }
   return "none";
 }
 
 std::string_view to_string(Affiliation affiliation) {
   switch (affiliation) {
-    case Affiliation::Outcast: return "outcast";
-    case Affiliation::None: return "none";
-    case Affiliation::Member: return "member";
-    case Affiliation::Admin: return "admin";
-    case Affiliation::Owner: return "owner";
+    case Affiliation::Outcast:
+      return "outcast";
+    case Affiliation::None:
+      return "none";
+    case Affiliation::Member:
+      return "member";
+    case Affiliation::Admin:
+      return "admin";
+    case Affiliation::Owner:
+      return "owner";
   }
   return "none";
 }

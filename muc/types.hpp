@@ -14,8 +14,12 @@ std::string_view to_string(Affiliation affiliation);
 std::optional<Role> parse_role(std::string_view text);
 std::optional<Affiliation> parse_affiliation(std::string_view text);
 
-inline int rank(Role r) { return static_cast<int>(r); }
-inline int rank(Affiliation a) { return static_cast<int>(a); }
+inline int rank(Role r) {
+  return static_cast<int>(r);
+}
+inline int rank(Affiliation a) {
+  return static_cast<int>(a);
+}
 
 namespace ns {
 inline constexpr std::string_view kMuc = "http://jabber.org/protocol/muc";

@@ -1,0 +1,49 @@
+// Test support for engine tests: a recording outbox and a service driven by XML text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/handler.hpp"
+#include "muc/service.hpp"
+
+namespace mucd::muc::testing {
+
+class RecordingOutbox final : public Outbox {
+ public:
+  void send(const Stanza& stanza) override { sent.push_back(stanza); }
+  void send_raw(std::string xml) override {
+    auto parsed = Stanza::parse(xml);
+    if (parsed) sent.push_back(*parsed);
+  }
+  std::vector<Stanza> sent;
+};
+
+// A service for conference.localhost with admin@localhost as administrator.
+class ServiceHarness {
+ public:
+  ServiceHarness();
+  // Handles one stanza given as XML and returns what the service sent in answer.
+  std::vector<Stanza> send(std::string_view xml);
+  // Joins `nick` in `room` for `jid` and configures the room when it is created.
+  std::vector<Stanza> join(std::string_view jid, std::string_view room, std::string_view nick,
+                           std::string_view extra = {});
+  // Creates an instant room owned by `jid` with nick `nick`.
+  void create_instant(std::string_view jid, std::string_view room, std::string_view nick);
+
+  FakeClock clock;
+  Service service;
+  int next_id = 0;
+};
+
+// Stanzas sent to `to`.
+std::vector<Stanza> to(const std::vector<Stanza>& sent, std::string_view jid);
+// Whether the x muc#user element of `stanza` has status `code`.
+bool has_status(const Stanza& stanza, std::string_view code);
+// The muc#user item of a presence (empty node if none).
+pugi::xml_node item_of(const Stanza& stanza);
+// The condition element name of an error stanza ("" if none).
+std::string error_condition(const Stanza& stanza);
+
+}  // namespace mucd::muc::testing
