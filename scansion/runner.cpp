@@ -72,7 +72,8 @@ class ScriptRun {
       if (failure) {
         failed = fmt::format("step {} (line {}, {}): {}", i + 1, step.line, step.client,
                              failure->reason);
-        details_.insert(details_.end(), failure->details.begin(), failure->details.end());
+        // The explanation of the failure comes first, the stepped-over list after it.
+        outcome.details = std::move(failure->details);
       }
     }
     if (!failed) failed = check_leftovers();
@@ -84,7 +85,7 @@ class ScriptRun {
     outcome.passed = !failed.has_value();
     outcome.headline =
         outcome.passed ? fmt::format("PASS {}", name_) : fmt::format("FAIL {}: {}", name_, *failed);
-    outcome.details = std::move(details_);
+    outcome.details.insert(outcome.details.end(), details_.begin(), details_.end());
     return outcome;
   }
 
@@ -327,7 +328,7 @@ class ScriptRun {
   Session session_;
   std::vector<std::unique_ptr<Client>> clients_;
   Clock::time_point script_deadline_;
-  std::vector<std::string> details_;
+  std::vector<std::string> details_;  // stepped-over and never-consumed stanzas
 };
 
 }  // namespace
