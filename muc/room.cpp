@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/jid.hpp"
+#include "core/sha256.hpp"
 
 namespace mucd::muc {
 
@@ -21,6 +22,20 @@ Room::Room(std::string jid, RoomEnv env) : jid_(std::move(jid)), env_(std::move(
 
 void Room::route(Stanza stanza) {
   env_.out->send(stanza);
+}
+
+void Room::stamp_occupant_id(Stanza& stanza, std::string_view bare_jid) {
+  constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";
+  auto root = stanza.root();
+  while (auto old = child_ns(root, "occupant-id", kOccupantId)) root.remove_child(old);
+  if (occupant_id_salt_.empty()) {
+    occupant_id_salt_ = env_.new_id() + env_.new_id();
+    dirty_ = true;
+  }
+  auto digest = hmac_sha256(bare_jid, occupant_id_salt_);
+  add_child(root, "occupant-id", kOccupantId)
+      .append_attribute("id")
+      .set_value(base64_encode(digest.data(), digest.size()).c_str());
 }
 
 void Room::send_error(const Stanza& stanza, ErrorSpec error) {
@@ -197,6 +212,7 @@ void Room::publicise(const Occupant& occupant, const PresenceX& x,
     base.set_attr("from", occupant.occupant_jid());
     base.set_attr("type", "unavailable");
   }
+  if (!recipient) stamp_occupant_id(base, occupant.bare_jid());
 
   std::optional<std::string> actor_nick;
   if (actor) {
@@ -317,8 +333,10 @@ void Room::handle_first_presence(const Stanza& stanza) {
   if (auto pw = muc_x.child("password"); pw) config_.password = pw.text().get();
 
   Occupant dest = new_occupant(bare, std::string(stanza.to()));
+  Stanza joining = stanza;
+  stamp_occupant_id(joining, bare);
   if (veto_join(stanza, dest, true)) return;
-  dest.set_session(real_jid, stanza);
+  dest.set_session(real_jid, joining);
   PresenceX x;
   x.codes.push_back("201");
   if (config_.whois == Whois::Anyone) x.codes.push_back("100");
@@ -441,6 +459,8 @@ void Room::handle_normal_presence(const Stanza& stanza) {
   }
   bool last_orig_session = orig && orig->sessions().size() < 2;
 
+  Stanza presence = stanza;
+  if (dest) stamp_occupant_id(presence, bare);
   if (!orig) {
     if (veto_join(stanza, *dest, false)) return;
   } else if (dest) {
@@ -500,7 +520,7 @@ void Room::handle_normal_presence(const Stanza& stanza) {
   }
 
   if (dest) {
-    dest->set_session(real_jid, stanza);
+    dest->set_session(real_jid, presence);
     auto saved = save_occupant(*dest);
     Occupant current = saved ? *saved : *dest;
     if (!orig || has_muc_x) {

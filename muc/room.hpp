@@ -184,6 +184,9 @@ class Room {
   void handle_disco_info(const Stanza& stanza);
   void handle_disco_items(const Stanza& stanza);
 
+  // XEP-0421: a stable, opaque id per real bare JID, salted per room.
+  void stamp_occupant_id(Stanza& stanza, std::string_view bare_jid);
+
   ErrorSpec room_error(ErrorType type, Condition condition, std::string_view text = {}) const {
     return ErrorSpec{type, condition, text, jid_};
   }
@@ -203,6 +206,7 @@ class Room {
   bool destroying_ = false;
   bool destroyed_ = false;
   bool dirty_ = false;
+  std::string occupant_id_salt_;
 };
 
 // The resource part of a JID ("" when none).

@@ -110,6 +110,7 @@ void Room::handle_groupchat(const Stanza& incoming) {
     }
     child = next;
   }
+  stamp_occupant_id(stanza, occupant->bare_jid());
   stanza.set_attr("from", occupant->occupant_jid());
   broadcast_message(stanza);
 }
@@ -141,6 +142,7 @@ void Room::handle_message_to_occupant(const Stanza& incoming) {
   filter_muc_x(pm);
   add_child(pm.root(), "x", ns::kMucUser);
   pm.set_attr("from", *current);
+  stamp_occupant_id(pm, bare_of(from));
   route_to_occupant(*target, std::move(pm));
 }
 

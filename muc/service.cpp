@@ -219,7 +219,7 @@ void Service::handle_domain_disco_info(const Stanza& stanza, Outbox& out) {
     identity.append_attribute("name").set_value(config_.name.c_str());
     for (std::string_view var :
          {ns::kMuc, std::string_view("http://jabber.org/protocol/muc#unique"), ns::kDiscoInfo,
-          ns::kDiscoItems, ns::kCommands, ns::kPing}) {
+          ns::kDiscoItems, ns::kCommands, ns::kPing, std::string_view("urn:xmpp:occupant-id:0")}) {
       query.append_child("feature").append_attribute("var").set_value(std::string(var).c_str());
     }
   } else if (node == ns::kCommands) {
