@@ -11,7 +11,8 @@ Allowlist file format (test/parity-allowlist.txt): one entry per line,
 script and client are fnmatch patterns (`*` for any). Kinds, each applied only to lines that
 already differ between the two recordings:
     mucd-extra: REGEX      text matching REGEX in mucd's line is something Prosody does not send;
-                           it is cut from mucd's line before comparing again
+                           it is cut from mucd's line before comparing again (only the group
+                           named `cut` if the regex has one, so context can anchor the match)
     prosody-extra: REGEX   the same for text only Prosody sends
     mucd-line: REGEX       a whole stanza (line) only mucd sends
     prosody-line: REGEX    a whole stanza only Prosody sends
@@ -96,16 +97,23 @@ class Difference:
     prosody: list            # Prosody's lines in this block (empty: mucd sent extra stanzas)
     mucd: list               # mucd's lines in this block (empty: mucd did not send these)
     note: str = ""
+    compared: tuple = ()     # (prosody, mucd) lines as compared, after the allowlist's cuts
 
     def render(self):
         head = f"{self.script} / {self.client}"
         if self.note:
             head += f": {self.note}"
         out = [f"{head} (Prosody line {self.prosody_at}, mucd line {self.mucd_at})"]
-        out += [f"  - prosody: {l}" for l in self.prosody]
-        out += [f"  + mucd:    {l}" for l in self.mucd]
-        if len(self.prosody) == 1 and len(self.mucd) == 1:
-            out.append("  " + _first_difference(self.prosody[0], self.mucd[0]))
+        if len(self.prosody) == len(self.mucd):  # changed stanzas: show them pair by pair
+            p_cmp, m_cmp = self.compared or (self.prosody, self.mucd)
+            for p, m, pc, mc in zip(self.prosody, self.mucd, p_cmp, m_cmp):
+                where = _first_difference(pc, mc)
+                if (pc, mc) != (p, m):
+                    where += " (after the allowlist's cuts)"
+                out += [f"  - prosody: {p}", f"  + mucd:    {m}", "    " + where]
+        else:
+            out += [f"  - prosody: {l}" for l in self.prosody]
+            out += [f"  + mucd:    {l}" for l in self.mucd]
         return "\n".join(out)
 
 
@@ -122,7 +130,9 @@ class Allowed:
 class ParityReport:
     differences: list = field(default_factory=list)
     allowed: list = field(default_factory=list)
-    used: set = field(default_factory=set)  # AllowEntry objects that excused something
+    # Entries that matched in a line differing between the recordings (whether or not that
+    # made the lines equal): an entry never used this way describes no real difference.
+    used: set = field(default_factory=set)
 
     def render(self):
         return "\n\n".join(d.render() for d in self.differences)
@@ -147,34 +157,67 @@ def _clients(directory):
     return {f[:-4] for f in os.listdir(directory) if f.endswith(".txt") and f != RESULT_FILE}
 
 
-def _excuse(script, client, p_lines, m_lines, entries):
-    """Applies the allowlist to one differing block. Returns (remaining diffs, entries used)."""
-    used = set()
+def _cut(regex, line):
+    """line without the regex's matches, or only their `cut` group when the regex names one."""
+    if "cut" not in regex.groupindex:
+        return regex.sub("", line)
+    return regex.sub(lambda m: m.string[m.start():m.start("cut")] + m.string[m.end("cut"):m.end()],
+                     line)
 
+
+def _excuse(p_lines, m_lines, entries):
+    """Applies the allowlist to one differing block.
+
+    Returns (remaining, excused, fired): what still differs after the entries' cuts and drops
+    as (prosody lines, mucd lines, prosody as compared, mucd as compared); what they made equal
+    as (prosody lines, mucd lines, entries); and every entry that matched some line.
+    """
     def transform(lines, side):
-        kept = []
-        for line in lines:
-            drop = False
-            for e in entries:
-                if e.kind == f"{side}-line" and e.regex.search(line):
-                    used.add(e)
-                    drop = True
-                    break
-            if drop:
+        kept = []  # (index into lines, transformed text, entries that fired)
+        for index, line in enumerate(lines):
+            fired = {e for e in entries if e.kind == f"{side}-line" and e.regex.search(line)}
+            if fired:
+                kept.append((index, None, fired))
                 continue
             for e in entries:
                 if e.kind in (f"{side}-extra", "ignore"):
-                    cut = e.regex.sub("", line)
+                    cut = _cut(e.regex, line)
                     if cut != line:
-                        used.add(e)
+                        fired.add(e)
                         line = cut
-            kept.append(line)
+            kept.append((index, line, fired))
         return kept
 
-    p2, m2 = transform(p_lines, "prosody"), transform(m_lines, "mucd")
-    if p2 == m2:
-        return [], used
-    return [(p_lines, m_lines)], used
+    p_t, m_t = transform(p_lines, "prosody"), transform(m_lines, "mucd")
+    excused = [([p_lines[i] for i, t, _ in p_t if t is None],
+                [m_lines[j] for j, t, _ in m_t if t is None],
+                set().union(*(f for _, t, f in p_t + m_t if t is None)))]
+    p_kept = [x for x in p_t if x[1] is not None]
+    m_kept = [x for x in m_t if x[1] is not None]
+    matcher = difflib.SequenceMatcher(None, [t for _, t, _ in p_kept], [t for _, t, _ in m_kept],
+                                      autojunk=False)
+    remaining = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        p_part = [p_lines[i] for i, _, _ in p_kept[i1:i2]]
+        m_part = [m_lines[j] for j, _, _ in m_kept[j1:j2]]
+        if tag != "equal":
+            remaining.append((p_part, m_part, [t for _, t, _ in p_kept[i1:i2]],
+                              [t for _, t, _ in m_kept[j1:j2]]))
+        elif p_part != m_part:
+            excused.append((p_part, m_part,
+                            set().union(*(f for _, _, f in p_kept[i1:i2] + m_kept[j1:j2]))))
+    fired = set().union(*(f for _, _, f in p_t + m_t))
+    return remaining, [e for e in excused if e[2]], fired
+
+
+def _index_of(lines, start, sub):
+    """Offset from start of the first line of sub in lines (0 when sub is empty)."""
+    if not sub:
+        return 0
+    for k in range(start, len(lines)):
+        if lines[k:k + len(sub)] == sub:
+            return k - start
+    return 0
 
 
 def compare_client(script, client, prosody_path, mucd_path, entries, report):
@@ -189,14 +232,15 @@ def compare_client(script, client, prosody_path, mucd_path, entries, report):
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        remaining, used = _excuse(script, client, p_lines[i1:i2], m_lines[j1:j2], entries)
-        if remaining:
-            report.differences.append(Difference(script, client, i1 + 1, j1 + 1,
-                                                 p_lines[i1:i2], m_lines[j1:j2]))
-        else:
-            report.used |= used
-            report.allowed.append(Allowed(script, client, p_lines[i1:i2], m_lines[j1:j2],
-                                          sorted(used, key=str)))
+        remaining, excused, fired = _excuse(p_lines[i1:i2], m_lines[j1:j2], entries)
+        report.used |= fired
+        for p_rest, m_rest, p_cut, m_cut in remaining:
+            report.differences.append(Difference(
+                script, client, i1 + 1 + _index_of(p_lines, i1, p_rest),
+                j1 + 1 + _index_of(m_lines, j1, m_rest), p_rest, m_rest,
+                compared=(p_cut, m_cut)))
+        for p_part, m_part, used in excused:
+            report.allowed.append(Allowed(script, client, p_part, m_part, sorted(used, key=str)))
 
 
 def compare_recordings_report(prosody_dir, mucd_dir, allowlist=(), scripts=None):
