@@ -1,0 +1,149 @@
+// The link to the host server: one XEP-0114 component connection over libstrophe, kept up with
+// reconnection, feeding every incoming stanza to a StanzaHandler and sending what it answers.
+//
+// libstrophe pitfalls this class is built around:
+//  - its select() loop corrupts memory for sockets >= FD_SETSIZE: the socket is checked when it
+//    is created, and the link stops with LinkExit::Fatal rather than run on such a socket;
+//  - its handlers and per-connection timers fire only after the handshake, so reconnection and
+//    the one-second tick are driven by our own loop around xmpp_run_once;
+//  - it drops sends while disconnected without a word: the link counts them;
+//  - the connection object is never freed inside one of its callbacks, and no exception crosses
+//    a callback.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "component/backoff.hpp"
+#include "component/cli.hpp"
+#include "core/clock.hpp"
+#include "core/handler.hpp"
+
+struct _xmpp_log_t;
+struct _xmpp_ctx_t;
+struct _xmpp_conn_t;
+
+namespace mucd::component {
+
+struct LinkConfig {
+  ServerAddress server;
+  // Our component domain, prepared (lowercase).
+  std::string domain;
+  // The shared secret; handed to libstrophe, never logged.
+  std::string secret;
+  BackoffPolicy backoff;
+  // Longest wait inside one xmpp_run_once: bounds how late a stop request or a tick is noticed.
+  std::chrono::milliseconds poll_interval{100};
+  std::chrono::milliseconds tick_interval{1000};
+  // How long a stop waits for the server to close the stream after we close ours.
+  std::chrono::milliseconds close_timeout{1000};
+};
+
+enum class LinkExit {
+  // The stop flag was raised; the stream was closed politely if it was up.
+  Stopped,
+  // The server refused the handshake before any session succeeded: wrong secret, unknown
+  // component domain, or not a component port. Retrying cannot help.
+  Refused,
+  // The link cannot work at all (libstrophe setup failed, socket number too high).
+  Fatal,
+};
+
+struct LinkStats {
+  std::uint64_t received = 0;          // stanzas handed to the handler
+  std::uint64_t sent = 0;              // stanzas (or raw texts) given to libstrophe
+  std::uint64_t dropped_offline = 0;   // sends while not connected
+  std::uint64_t refused = 0;           // sends refused by the outgoing checks
+  std::uint64_t handler_failures = 0;  // exceptions caught from the handler
+  std::uint64_t sessions = 0;          // successful handshakes
+};
+
+class Link final : public Outbox {
+ public:
+  // `handler` and `clock` must outlive the link.
+  Link(LinkConfig config, StanzaHandler& handler, const Clock& clock);
+  ~Link() override;
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  // Connects and serves until `stop` becomes true or the server refuses us for good. The first
+  // attempt is made at once; an unreachable server, or a session that ends, is retried with
+  // backoff. Calls the handler's on_connected after each handshake and on_tick about once per
+  // tick_interval (connected or not). Call it once.
+  LinkExit run(const std::atomic<bool>& stop);
+
+  // Outbox. Stanzas whose `from` is not our domain (or a JID at it), without `to`, or larger than
+  // kMaxStanzaBytes are refused and logged; while disconnected, sends are dropped and counted.
+  void send(const Stanza& stanza) override;
+  // Sends already-serialized text as it is, after the same checks on its top element. Pure
+  // whitespace (a keepalive) passes unchecked.
+  void send_raw(std::string xml) override;
+
+  bool online() const { return state_ == State::Online; }
+  const LinkStats& stats() const { return stats_; }
+
+ private:
+  struct Callbacks;  // the C callbacks handed to libstrophe (link.cpp)
+
+  enum class State { Down, Connecting, Online };
+
+  // How a connection attempt or session ended, captured inside libstrophe's callback.
+  struct Ending {
+    bool was_online = false;
+    int error = 0;          // errno-style socket error, 0 if none
+    std::string condition;  // stream error condition, empty if none
+    std::string text;       // stream error text, empty if none
+  };
+
+  bool prime_stream_management_state();
+  void connect_once();
+  void handle_ending(const Ending& ending);
+  void tick_if_due();
+  void close_stream();
+  void transmit(std::string_view xml, std::string_view what);
+  std::string describe(const Ending& ending) const;
+
+  // Called from the Callbacks, inside libstrophe.
+  void on_handshake();
+  void on_ended(Ending ending);
+  void on_stanza(const Stanza& stanza);
+  bool on_socket(int fd);
+  void note_library_message(std::string_view area, std::string_view message);
+
+  LinkConfig config_;
+  StanzaHandler& handler_;
+  const Clock& clock_;
+  std::mt19937_64 random_;
+  Backoff backoff_;
+  std::string server_text_;
+
+  State state_ = State::Down;
+  bool ever_online_ = false;
+  bool closing_ = false;
+  bool priming_ = false;
+  int failures_since_online_ = 0;
+  int socket_error_ = 0;  // of the current attempt, from libstrophe's log
+  std::optional<Ending> ending_;
+  std::optional<LinkExit> exit_;
+  std::chrono::steady_clock::time_point next_tick_;
+  std::uint64_t dropped_since_online_ = 0;
+  LinkStats stats_;
+
+  // libstrophe objects, declared last so they are destroyed first: releasing the connection may
+  // still call back into the members above. The logger outlives the context, the context the
+  // connection.
+  struct StropheDeleter {
+    void operator()(_xmpp_ctx_t* ctx) const;
+    void operator()(_xmpp_conn_t* conn) const;
+  };
+  std::unique_ptr<_xmpp_log_t> logger_;
+  std::unique_ptr<_xmpp_ctx_t, StropheDeleter> ctx_;
+  std::unique_ptr<_xmpp_conn_t, StropheDeleter> conn_;
+};
+
+}  // namespace mucd::component

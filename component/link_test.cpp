@@ -1,0 +1,421 @@
+// The link against a fake host that plays the server side of XEP-0114 over a real socket.
+#include "component/link.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "component/handshake.hpp"
+#include "component/outgoing.hpp"
+
+namespace mucd::component {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kDomain = "muc.test";
+constexpr const char* kSecret = "s3cret";
+
+// One accepted connection, server side.
+class Peer {
+ public:
+  explicit Peer(int fd) : fd_(fd) {}
+  Peer(Peer&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)), received_(std::move(other.received_)) {}
+  ~Peer() { close(); }
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  void send(std::string_view text) {
+    while (!text.empty()) {
+      ssize_t n = ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  // Reads until `needle` has arrived (anywhere after `from`) or the timeout passes.
+  bool read_until(std::string_view needle, std::chrono::milliseconds timeout = 5s,
+                  size_t from = 0) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (received_.find(needle, from) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      received_.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  const std::string& received() const { return received_; }
+
+ private:
+  int fd_;
+  std::string received_;
+};
+
+// A listening socket on 127.0.0.1 and the server half of the component protocol.
+class FakeHost {
+ public:
+  // Binds at once; listens only when told, so that connecting before is refused.
+  FakeHost() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error("bind");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~FakeHost() { ::close(fd_); }
+
+  std::uint16_t port() const { return port_; }
+  void listen() { ::listen(fd_, 8); }
+
+  std::optional<Peer> accept(std::chrono::milliseconds timeout = 5s) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    return Peer(fd);
+  }
+
+  // Answers the stream header and checks the handshake against `secret`. On a match replies
+  // <handshake/> (when `accept_it`), otherwise sends not-authorized and closes. Returns whether
+  // the component proved it knows `secret`.
+  static bool handshake(Peer& peer, std::string_view secret, bool accept_it = true,
+                        const std::string& stream_id = "4a1b2c3d-stream") {
+    if (!peer.read_until("<stream:stream")) return false;
+    if (!peer.read_until(">", 5s, peer.received().find("<stream:stream"))) return false;
+    if (peer.received().find("jabber:component:accept") == std::string::npos) return false;
+    peer.send(
+        "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' "
+        "xmlns='jabber:component:accept' id='" +
+        stream_id + "' from='" + kDomain + "'>");
+    size_t start = peer.received().size();
+    if (!peer.read_until("</handshake>", 5s, start)) return false;
+    bool matches = peer.received().find(">" + handshake_digest(stream_id, secret) +
+                                        "</handshake>") != std::string::npos;
+    if (matches && accept_it) {
+      peer.send("<handshake/>");
+      return true;
+    }
+    peer.send(
+        "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+        "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Given token does not match"
+        "</text></stream:error></stream:stream>");
+    peer.close();
+    return matches;
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// A StanzaHandler whose behaviour each test plugs in; records what happened.
+class ScriptedHandler : public StanzaHandler {
+ public:
+  std::function<void(const Stanza&, Outbox&)> on_handle;
+  std::function<void(Outbox&)> on_connect;
+  std::vector<Stanza> received;
+  int connections = 0;
+  int ticks = 0;
+
+  void handle(const Stanza& stanza, Outbox& out) override {
+    received.push_back(stanza);
+    if (on_handle) on_handle(stanza, out);
+  }
+  void on_connected(Outbox& out) override {
+    ++connections;
+    if (on_connect) on_connect(out);
+  }
+  void on_tick(Outbox&) override { ++ticks; }
+};
+
+// Raises a stop flag after a deadline, so that a broken test fails instead of hanging.
+class Watchdog {
+ public:
+  Watchdog(std::atomic<bool>& stop, std::chrono::milliseconds limit)
+      : thread_([this, &stop, limit] {
+          std::unique_lock lock(mutex_);
+          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
+            fired_ = true;
+            stop.store(true);
+          }
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  bool fired() {
+    std::lock_guard lock(mutex_);
+    return fired_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread thread_;
+};
+
+LinkConfig config_for(const FakeHost& host, std::string secret = kSecret) {
+  LinkConfig config;
+  config.server.host = "127.0.0.1";
+  config.server.port = host.port();
+  config.domain = kDomain;
+  config.secret = std::move(secret);
+  config.backoff = BackoffPolicy{30ms, 120ms, 0.25};
+  config.poll_interval = 10ms;
+  config.tick_interval = 20ms;
+  config.close_timeout = 500ms;
+  return config;
+}
+
+Stanza make(const std::string& xml) {
+  auto s = Stanza::parse(xml);
+  if (!s) throw std::runtime_error("bad test XML: " + xml);
+  return *s;
+}
+
+TEST(Link, HandshakesDeliversStanzasSendsRepliesAndClosesPolitely) {
+  FakeHost host;
+  host.listen();
+  SystemClock clock;
+  ScriptedHandler handler;
+  std::atomic<bool> stop{false};
+
+  bool handshake_ok = false, got_reply = false, got_error = false, got_close = false;
+  std::string server_saw;
+  std::thread server([&] {
+    auto peer = host.accept();
+    if (!peer) return;
+    handshake_ok = FakeHost::handshake(*peer, kSecret);
+    size_t mark = peer->received().size();
+    peer->send(
+        "<message xmlns='jabber:component:accept' from='alice@example.org/phone' "
+        "to='room@muc.test' type='groupchat' xml:lang='en' id='m1'>"
+        "<body>fish &amp; chips &lt;3</body></message>");
+    got_reply = peer->read_until("</message>", 5s, mark);
+    mark = peer->received().size();
+    peer->send(
+        "<iq xmlns='jabber:component:accept' type='get' id='q1' "
+        "from='alice@example.org/phone' to='room@muc.test'>"
+        "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    got_error = peer->read_until("internal-server-error", 5s, mark);
+    mark = peer->received().find("internal-server-error", mark);
+    got_close = peer->read_until("</stream:stream>", 5s, mark);
+    peer->send("</stream:stream>");
+    server_saw = peer->received();
+  });
+
+  handler.on_handle = [&](const Stanza& stanza, Outbox& out) {
+    if (stanza.name() == "message") {
+      out.send(
+          make("<message type='groupchat' from='room@muc.test/alice' "
+               "to='alice@example.org/phone'><body>echo</body></message>"));
+      return;
+    }
+    stop.store(true);
+    throw std::runtime_error("engine bug");
+  };
+
+  LinkExit exit;
+  LinkStats stats;
+  {
+    Watchdog watchdog(stop, 10s);
+    Link link(config_for(host), handler, clock);
+    exit = link.run(stop);
+    stats = link.stats();
+    EXPECT_FALSE(watchdog.fired());
+  }
+  server.join();
+
+  EXPECT_EQ(exit, LinkExit::Stopped);
+  EXPECT_TRUE(handshake_ok) << "libstrophe and handshake_digest() agree";
+  EXPECT_EQ(handler.connections, 1);
+  ASSERT_EQ(handler.received.size(), 2u);
+  const Stanza& message = handler.received[0];
+  EXPECT_EQ(message.name(), "message");
+  EXPECT_FALSE(message.has_attr("xmlns"));
+  EXPECT_EQ(message.attr("xml:lang"), "en");
+  EXPECT_STREQ(message.root().child("body").text().get(), "fish & chips <3");
+  EXPECT_TRUE(got_reply);
+  EXPECT_NE(server_saw.find("<body>echo</body>"), std::string::npos) << server_saw;
+  EXPECT_TRUE(got_error) << "an iq get whose handler threw is answered: " << server_saw;
+  EXPECT_NE(server_saw.find("id=\"q1\""), std::string::npos) << server_saw;
+  EXPECT_TRUE(got_close) << "stop closes the stream: " << server_saw;
+  EXPECT_EQ(stats.received, 2u);
+  EXPECT_EQ(stats.sent, 2u);
+  EXPECT_EQ(stats.handler_failures, 1u);
+  EXPECT_GT(handler.ticks, 0);
+}
+
+TEST(Link, WrongSecretOnTheFirstConnectionIsRefusedForGood) {
+  FakeHost host;
+  host.listen();
+  SystemClock clock;
+  ScriptedHandler handler;
+  std::atomic<bool> stop{false};
+  bool matched = true;
+  std::thread server([&] {
+    if (auto peer = host.accept()) matched = FakeHost::handshake(*peer, "the real secret");
+  });
+  LinkExit exit;
+  {
+    Watchdog watchdog(stop, 10s);
+    Link link(config_for(host, "a wrong secret"), handler, clock);
+    exit = link.run(stop);
+    EXPECT_FALSE(watchdog.fired());
+  }
+  server.join();
+  EXPECT_FALSE(matched);
+  EXPECT_EQ(exit, LinkExit::Refused);
+  EXPECT_EQ(handler.connections, 0);
+}
+
+TEST(Link, RetriesUntilTheServerListens) {
+  FakeHost host;  // bound, not listening: connections are refused
+  SystemClock clock;
+  ScriptedHandler handler;
+  std::atomic<bool> stop{false};
+  handler.on_connect = [&](Outbox&) { stop.store(true); };
+  std::thread server([&] {
+    std::this_thread::sleep_for(250ms);
+    host.listen();
+    if (auto peer = host.accept()) {
+      FakeHost::handshake(*peer, kSecret);
+      peer->read_until("</stream:stream>");
+    }
+  });
+  LinkExit exit;
+  {
+    Watchdog watchdog(stop, 10s);
+    Link link(config_for(host), handler, clock);
+    exit = link.run(stop);
+    EXPECT_FALSE(watchdog.fired());
+  }
+  server.join();
+  EXPECT_EQ(exit, LinkExit::Stopped);
+  EXPECT_EQ(handler.connections, 1);
+}
+
+TEST(Link, ReconnectsAfterLosingTheSessionEvenIfRefusedInBetween) {
+  FakeHost host;
+  host.listen();
+  SystemClock clock;
+  ScriptedHandler handler;
+  std::atomic<bool> stop{false};
+  handler.on_connect = [&](Outbox&) {
+    if (handler.connections == 2) stop.store(true);
+  };
+  std::thread server([&] {
+    if (auto first = host.accept()) {
+      FakeHost::handshake(*first, kSecret);
+      std::this_thread::sleep_for(50ms);
+      first->close();  // the server goes away
+    }
+    // Once a session has succeeded, a refusal is retried, not fatal.
+    if (auto second = host.accept()) FakeHost::handshake(*second, kSecret, false);
+    if (auto third = host.accept()) {
+      FakeHost::handshake(*third, kSecret);
+      third->read_until("</stream:stream>");
+    }
+  });
+  LinkExit exit;
+  LinkStats stats;
+  {
+    Watchdog watchdog(stop, 10s);
+    Link link(config_for(host), handler, clock);
+    exit = link.run(stop);
+    stats = link.stats();
+    EXPECT_FALSE(watchdog.fired());
+  }
+  server.join();
+  EXPECT_EQ(exit, LinkExit::Stopped);
+  EXPECT_EQ(handler.connections, 2) << "on_connected after every handshake";
+  EXPECT_EQ(stats.sessions, 2u);
+}
+
+TEST(Link, StopsAtOnceWhenAskedBeforeConnecting) {
+  FakeHost host;
+  SystemClock clock;
+  ScriptedHandler handler;
+  std::atomic<bool> stop{true};
+  Link link(config_for(host), handler, clock);
+  EXPECT_EQ(link.run(stop), LinkExit::Stopped);
+  EXPECT_EQ(handler.connections, 0);
+}
+
+TEST(Link, SendsWhileDisconnectedAreDroppedAndCounted) {
+  FakeHost host;
+  SystemClock clock;
+  ScriptedHandler handler;
+  Link link(config_for(host), handler, clock);
+  link.send(make("<message from='room@muc.test' to='a@b'/>"));
+  link.send_raw("<presence from='room@muc.test/n' to='a@b'/>");
+  EXPECT_EQ(link.stats().dropped_offline, 2u);
+  EXPECT_EQ(link.stats().refused, 0u);
+  EXPECT_EQ(link.stats().sent, 0u);
+}
+
+TEST(Link, RefusesStanzasThatWouldCostTheStream) {
+  FakeHost host;
+  SystemClock clock;
+  ScriptedHandler handler;
+  Link link(config_for(host), handler, clock);
+  link.send(make("<message from='alice@example.org' to='bob@example.org'/>"));
+  link.send(make("<message from='room@sub.muc.test' to='bob@example.org'/>"));
+  link.send(make("<message from='room@muc.test'/>"));
+  link.send_raw("<iq type='result' id='1' from='example.org' to='a@b'/>");
+  link.send_raw("not xml at all");
+  Stanza big = make("<message from='room@muc.test' to='a@b'/>");
+  add_text_child(big.root(), "body", std::string(kMaxStanzaBytes, 'x'));
+  link.send(big);
+  EXPECT_EQ(link.stats().refused, 6u);
+  EXPECT_EQ(link.stats().dropped_offline, 0u);
+}
+
+TEST(Link, WhitespaceKeepalivePassesTheChecks) {
+  FakeHost host;
+  SystemClock clock;
+  ScriptedHandler handler;
+  Link link(config_for(host), handler, clock);
+  link.send_raw(" ");
+  EXPECT_EQ(link.stats().refused, 0u);
+  EXPECT_EQ(link.stats().dropped_offline, 1u);
+}
+
+}  // namespace
+}  // namespace mucd::component
