@@ -1,4 +1,7 @@
-"""Where the binaries under test are: $MUCD_BUILD (default <repo>/build)."""
+"""Where the binaries under test are: $MUCD_BUILD (default <repo>/build).
+
+MUCD_BINARY and MUCD_SCANSION name one binary directly (for example a sanitizer build of mucd
+with the runner from the normal build)."""
 
 import os
 
@@ -10,11 +13,12 @@ def build_dir():
 
 
 def mucd_binary():
-    return os.path.join(build_dir(), "component", "mucd")
+    return os.environ.get("MUCD_BINARY") or os.path.join(build_dir(), "component", "mucd")
 
 
 def scansion_binary():
-    return os.path.join(build_dir(), "scansion", "mucd-scansion")
+    return (os.environ.get("MUCD_SCANSION")
+            or os.path.join(build_dir(), "scansion", "mucd-scansion"))
 
 
 def missing(path):

@@ -129,6 +129,7 @@ def pytest_sessionfinish(session, exitstatus):
     message = f"integration tests left processes running (now killed):\n{lines}"
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter:
+        reporter.write_line("")
         reporter.write_line(message, red=True)
     else:
         print(message, file=sys.stderr)

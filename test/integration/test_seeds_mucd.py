@@ -10,18 +10,26 @@ import os
 import pytest
 
 import harness
+from harness.processes import describe_status
 from conftest import SCRIPTS_DIR, SEEDS, mucd_service, require, script_cases, seed_path
 
 CASES = script_cases()
 
 
 def run_against_mucd(path, **kw):
-    """Runs one script against a fresh Prosody+mucd; returns (run, result, mucd diagnostics)."""
+    """Runs one script against a fresh Prosody+mucd, then stops mucd.
+
+    Returns (run, result, problems, diagnostics); problems lists what went wrong with mucd
+    itself: died during the script, did not exit 0 on SIGTERM, or a sanitizer report."""
     with mucd_service() as (host, mucd):
         run = harness.run_scansion(host, [path], **kw)
-        crashed = None if mucd.running() else f"mucd exited with status {mucd.returncode}"
-        diagnostics = mucd.diagnostics()
-    return run, run.results.get(harness.script_name(path)), crashed, diagnostics
+        problems = [] if mucd.running() else [
+            f"mucd {describe_status(mucd.returncode)} during the script"]
+    if not problems and mucd.returncode != 0:
+        problems.append(f"mucd {describe_status(mucd.returncode)} on SIGTERM after the script")
+    if "Sanitizer" in mucd.stderr_text():
+        problems.append("mucd's stderr has a sanitizer report")
+    return run, run.results.get(harness.script_name(path)), problems, mucd.diagnostics()
 
 
 SECONDS = {}  # script name -> runner seconds, reused by the timing test
@@ -29,9 +37,9 @@ SECONDS = {}  # script name -> runner seconds, reused by the timing test
 
 @pytest.mark.parametrize("path", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_script_against_mucd(path, scansion_bin):
-    run, result, crashed, diagnostics = run_against_mucd(require(path))
+    run, result, problems, diagnostics = run_against_mucd(require(path))
     SECONDS[harness.script_name(path)] = (run.seconds, run.passed)
-    assert not crashed, f"{crashed} during the script\n{run.output}\n{diagnostics}"
+    assert not problems, f"{'; '.join(problems)}\n{run.output}\n{diagnostics}"
     assert result is not None, f"runner reported no result\n{run.output}"
     assert result.passed and run.returncode == 0, f"{run.output}\n{diagnostics}"
 
