@@ -169,7 +169,8 @@ def _excuse(p_lines, m_lines, entries):
     """Applies the allowlist to one differing block.
 
     Returns (remaining, excused, fired): what still differs after the entries' cuts and drops
-    as (prosody lines, mucd lines, prosody as compared, mucd as compared); what they made equal
+    as (offset in p_lines, offset in m_lines, prosody lines, mucd lines, prosody as compared,
+    mucd as compared); what they made equal
     as (prosody lines, mucd lines, entries); and every entry that matched some line.
     """
     def transform(lines, side):
@@ -201,23 +202,15 @@ def _excuse(p_lines, m_lines, entries):
         p_part = [p_lines[i] for i, _, _ in p_kept[i1:i2]]
         m_part = [m_lines[j] for j, _, _ in m_kept[j1:j2]]
         if tag != "equal":
-            remaining.append((p_part, m_part, [t for _, t, _ in p_kept[i1:i2]],
+            p_at = p_kept[i1][0] if i1 < len(p_kept) else len(p_lines)
+            m_at = m_kept[j1][0] if j1 < len(m_kept) else len(m_lines)
+            remaining.append((p_at, m_at, p_part, m_part, [t for _, t, _ in p_kept[i1:i2]],
                               [t for _, t, _ in m_kept[j1:j2]]))
         elif p_part != m_part:
             excused.append((p_part, m_part,
                             set().union(*(f for _, _, f in p_kept[i1:i2] + m_kept[j1:j2]))))
     fired = set().union(*(f for _, _, f in p_t + m_t))
     return remaining, [e for e in excused if e[2]], fired
-
-
-def _index_of(lines, start, sub):
-    """Offset from start of the first line of sub in lines (0 when sub is empty)."""
-    if not sub:
-        return 0
-    for k in range(start, len(lines)):
-        if lines[k:k + len(sub)] == sub:
-            return k - start
-    return 0
 
 
 def compare_client(script, client, prosody_path, mucd_path, entries, report):
@@ -234,11 +227,9 @@ def compare_client(script, client, prosody_path, mucd_path, entries, report):
             continue
         remaining, excused, fired = _excuse(p_lines[i1:i2], m_lines[j1:j2], entries)
         report.used |= fired
-        for p_rest, m_rest, p_cut, m_cut in remaining:
-            report.differences.append(Difference(
-                script, client, i1 + 1 + _index_of(p_lines, i1, p_rest),
-                j1 + 1 + _index_of(m_lines, j1, m_rest), p_rest, m_rest,
-                compared=(p_cut, m_cut)))
+        for p_at, m_at, p_rest, m_rest, p_cmp, m_cmp in remaining:
+            report.differences.append(Difference(script, client, i1 + p_at + 1, j1 + m_at + 1,
+                                                 p_rest, m_rest, compared=(p_cmp, m_cmp)))
         for p_part, m_part, used in excused:
             report.allowed.append(Allowed(script, client, p_part, m_part, sorted(used, key=str)))
 

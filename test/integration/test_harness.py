@@ -176,11 +176,13 @@ def test_atexit_safety_net_stops_a_forgotten_prosody(tmp_path):
 
 def test_parity_cut_group_removes_only_the_group(tmp_path):
     p, m = str(tmp_path / "p"), str(tmp_path / "m")
-    write_recording(p, "s", "A", ['<iq id="1"><q xml:lang="en"/></iq>', '<iq id="2"/>'])
-    write_recording(m, "s", "A", ['<iq id="1" xml:lang="en"><q/></iq>',
-                                  '<iq id="2" xml:lang="en"/>'])
+    write_recording(p, "s", "A", ["<same/>", '<iq id="2"/>', '<iq id="1"><q xml:lang="en"/></iq>'])
+    write_recording(m, "s", "A", ["<same/>", '<iq id="2" xml:lang="en"/>',
+                                  '<iq id="1" xml:lang="en"><q/></iq>'])
     entries = parse_allowlist(r's | * | mucd-extra: ^<\w+[^>]*?(?P<cut>\sxml:lang="en")(?=[\s/>]) | r')
     report = harness.compare_recordings_report(p, m, entries)
     # the second line differs only by the top-level xml:lang; the first differs in a child too
-    assert [d.mucd for d in report.differences] == [['<iq id="1" xml:lang="en"><q/></iq>']]
+    assert [(d.mucd, d.prosody_at, d.mucd_at) for d in report.differences] == [
+        (['<iq id="1" xml:lang="en"><q/></iq>'], 3, 3)]
+    assert "(after the allowlist's cuts)" in report.render()
     assert [a.mucd for a in report.allowed] == [['<iq id="2" xml:lang="en"/>']]
