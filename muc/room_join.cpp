@@ -63,7 +63,10 @@ bool Room::veto_join(const Stanza& stanza, const Occupant& occupant, bool is_new
       std::string given = child_ns(muc_x, "password", ns::kMuc).text().get();
       if (given.empty()) given = muc_x.child("password").text().get();
       if (given != config_.password) {
-        send_join_error(stanza, room_error(ErrorType::Auth, Condition::NotAuthorized));
+        // The acceptance script expects the legacy code="401" here (XEP-0045 §7.2.5).
+        ErrorSpec error = room_error(ErrorType::Auth, Condition::NotAuthorized);
+        error.legacy_code = true;
+        send_join_error(stanza, error);
         return true;
       }
     }

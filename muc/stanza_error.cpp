@@ -114,7 +114,9 @@ Stanza error_reply(const Stanza& original, const ErrorSpec& error) {
   if (!error.by.empty() && error.by != reply.from()) {
     el.append_attribute("by").set_value(std::string(error.by).c_str());
   }
-  el.append_attribute("code").set_value(std::string(legacy_code(error.condition)).c_str());
+  if (error.legacy_code) {
+    el.append_attribute("code").set_value(std::string(legacy_code(error.condition)).c_str());
+  }
   add_child(el, to_string(error.condition), ns::kStanzas);
   if (!error.text.empty()) {
     add_text_child(el, "text", error.text)

@@ -33,11 +33,13 @@ struct ErrorSpec {
   Condition condition;
   std::string_view text = {};
   std::string_view by = {};
+  // Adds XEP-0086's numeric `code` attribute, for the clients that still read it.
+  bool legacy_code = false;
 };
 
 // The error reply to `original`: same element name, swapped to/from, same id, type='error', and
 // `<error type by code><condition/><text/></error>`. `by` is omitted when it equals the reply's
-// `from` (as Prosody does). The legacy XEP-0086 `code` attribute is included for old clients.
+// `from` (as Prosody does).
 Stanza error_reply(const Stanza& original, const ErrorSpec& error);
 
 // `<iq type='result'>` (or the same element with the original type) with swapped addresses.
