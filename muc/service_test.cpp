@@ -135,11 +135,9 @@ TEST(Messages, BroadcastKeepsIdAndNonOccupantsAreRefused) {
 TEST(Messages, VisitorsCannotSpeakInModeratedRooms) {
   ServiceHarness h;
   h.join(kRomeo, "garden", "romeo");
-  h.send(
-      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='c'><query "
-      "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field "
-      "var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field "
-      "var='muc#roomconfig_moderatedroom'><value>1</value></field></x></query></iq>");
+  h.configure(kRomeo, "garden",
+              "<field "
+              "var='muc#roomconfig_moderatedroom'><value>1</value></field>");
   auto joined = h.join(kJuliet, "garden", "juliet");
   EXPECT_STREQ(item_of(to(joined, kJuliet)[1]).attribute("role").value(), "visitor");
   auto refused = h.send(
@@ -273,11 +271,9 @@ TEST(Password, WrongPasswordIsNotAuthorizedWithLegacyCode) {
 TEST(Affiliations, MembersOnlyRefusesNonMembersThenAdmitsMembers) {
   ServiceHarness h;
   h.join(kRomeo, "garden", "romeo");
-  h.send(
-      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='c'><query "
-      "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field "
-      "var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field "
-      "var='muc#roomconfig_membersonly'><value>1</value></field></x></query></iq>");
+  h.configure(kRomeo, "garden",
+              "<field "
+              "var='muc#roomconfig_membersonly'><value>1</value></field>");
   auto refused = h.join(kJuliet, "garden", "juliet");
   EXPECT_EQ(error_condition(refused[0]), "registration-required");
   auto granted = h.send(
@@ -373,21 +369,17 @@ TEST(Config, FormForOwnersOnlyAndChangesAnnounced) {
   auto x = form[0].root().child("query").child("x");
   EXPECT_STREQ(x.attribute("type").value(), "form");
   EXPECT_TRUE(x.find_child_by_attribute("field", "var", "muc#roomconfig_roomsecret"));
-  auto out = h.send(
-      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='c'><query "
-      "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field "
-      "var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field "
-      "var='muc#roomconfig_whois'><value>anyone</value></field><field "
-      "var='muc#roomconfig_roomname'><value>Garden</value></field></x></query></iq>");
+  auto out = h.configure(kRomeo, "garden",
+                         "<field "
+                         "var='muc#roomconfig_whois'><value>anyone</value></field><field "
+                         "var='muc#roomconfig_roomname'><value>Garden</value></field>");
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].type(), "result");
   EXPECT_TRUE(has_status(out[1], "104"));
   EXPECT_TRUE(has_status(out[1], "172"));
-  auto bad = h.send(
-      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='c'><query "
-      "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field "
-      "var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field "
-      "var='muc#roomconfig_persistentroom'><value>maybe</value></field></x></query></iq>");
+  auto bad = h.configure(kRomeo, "garden",
+                         "<field "
+                         "var='muc#roomconfig_persistentroom'><value>maybe</value></field>");
   EXPECT_EQ(error_condition(bad[0]), "not-acceptable");
 }
 

@@ -33,6 +33,16 @@ std::vector<Stanza> ServiceHarness::join(std::string_view jid, std::string_view 
               "</x></presence>");
 }
 
+std::vector<Stanza> ServiceHarness::configure(std::string_view jid, std::string_view room,
+                                              std::string_view fields) {
+  return send("<iq from='" + std::string(jid) + "' to='" + std::string(room) +
+              "@conference.localhost' type='set' id='c'><query "
+              "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+              "type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/"
+              "muc#roomconfig</value></field>" +
+              std::string(fields) + "</x></query></iq>");
+}
+
 void ServiceHarness::create_instant(std::string_view jid, std::string_view room,
                                     std::string_view nick) {
   join(jid, room, nick);

@@ -29,6 +29,9 @@ class ServiceHarness {
   // Joins `nick` in `room` for `jid` and configures the room when it is created.
   std::vector<Stanza> join(std::string_view jid, std::string_view room, std::string_view nick,
                            std::string_view extra = {});
+  // Submits the owner configuration form with FORM_TYPE and `fields` (field elements as XML).
+  std::vector<Stanza> configure(std::string_view jid, std::string_view room,
+                                std::string_view fields);
   // Creates an instant room owned by `jid` with nick `nick`.
   void create_instant(std::string_view jid, std::string_view room, std::string_view nick);
 
