@@ -281,6 +281,9 @@ bool Link::prime_stream_management_state() {
     xmpp_conn_set_sm_state(conn_.get(), state);
     return true;
   }
+  log::debug(
+      "working around libstrophe 0.12's component bug: the client connection attempt to "
+      "127.0.0.1:1 below is refused on purpose, before any connect()");
   priming_ = true;
   {
     Callbacks::Scope scope(this);
@@ -343,7 +346,12 @@ void Link::on_handshake() {
 // "the server closed the connection" where "Connection refused" is the truth.
 void Link::note_library_message(std::string_view area, std::string_view message) {
   constexpr std::string_view kFailed = "connection failed, error ";
-  if (area != "xmpp" || message.substr(0, kFailed.size()) != kFailed) return;
+  if (area != "xmpp") return;
+  if (message == "Connection attempt timed out.") {
+    socket_error_ = ETIMEDOUT;
+    return;
+  }
+  if (message.substr(0, kFailed.size()) != kFailed) return;
   int error = 0;
   for (char c : message.substr(kFailed.size())) {
     if (c < '0' || c > '9' || error > 100000) break;

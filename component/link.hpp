@@ -8,7 +8,11 @@
 //    the one-second tick are driven by our own loop around xmpp_run_once;
 //  - it drops sends while disconnected without a word: the link counts them;
 //  - the connection object is never freed inside one of its callbacks, and no exception crosses
-//    a callback.
+//    a callback;
+//  - 0.12 crashes on the first stanza of a component connection (it never allocates its
+//    stream-management state for components): the constructor makes it allocate one;
+//  - 0.12 does not hand the socket error of a failed connect() to the connection handler, only
+//    to its logger: the link reads it there.
 #pragma once
 
 #include <atomic>
