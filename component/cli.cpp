@@ -421,7 +421,8 @@ Options (each also as --option=value):
                         newline is removed
   --secret SECRET       the component secret itself; other local users can see
                         it in ps while mucd starts, prefer --secret-file
-  --data-dir PATH       where rooms are stored (default {data_dir})
+  --data-dir PATH       where rooms will be stored (default {data_dir}); not used
+                        yet: rooms are kept in memory
   --admin JID           a bare JID (user@host) that administers every room;
                         repeat for more (default: none)
   --log-level LEVEL     error, warn, info or debug (default info)

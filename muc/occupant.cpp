@@ -14,10 +14,8 @@ std::string_view Occupant::nick() const {
   return slash == std::string_view::npos ? std::string_view{} : j.substr(slash + 1);
 }
 
-namespace {
-Stanza filtered(const Stanza& presence, const std::string& from, const std::string& to) {
-  Stanza copy = presence;
-  auto root = copy.root();
+void remove_muc_payloads(Stanza& stanza) {
+  auto root = stanza.root();
   for (auto child = root.first_child(); child;) {
     auto next = child.next_sibling();
     std::string_view xmlns = child.attribute("xmlns").value();
@@ -26,6 +24,12 @@ Stanza filtered(const Stanza& presence, const std::string& from, const std::stri
     }
     child = next;
   }
+}
+
+namespace {
+Stanza filtered(const Stanza& presence, const std::string& from, const std::string& to) {
+  Stanza copy = presence;
+  remove_muc_payloads(copy);
   copy.set_attr("from", from);
   copy.set_attr("to", to);
   return copy;

@@ -50,6 +50,9 @@ class Occupant {
   std::string primary_;
 };
 
+// Removes the MUC payloads (muc and muc#user <x/>) a client put in a stanza the room relays.
+void remove_muc_payloads(Stanza& stanza);
+
 // Is this presence an available one (no type attribute)?
 bool is_available(const Stanza& presence);
 

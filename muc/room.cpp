@@ -317,10 +317,6 @@ void Room::send_occupant_list(
   }
 }
 
-void Room::occupant_left(const Occupant&) {
-  // Empty temporary rooms are discarded by the service after this stanza.
-}
-
 void Room::handle_first_presence(const Stanza& stanza) {
   const std::string real_jid{stanza.from()};
   const std::string bare{bare_of(real_jid)};
@@ -396,17 +392,8 @@ void Room::handle_kickable(const Stanza& stanza) {
   const std::string real_jid{stanza.from()};
   auto occupant = occupant_by_real_jid(real_jid);
   if (!occupant) return;
-  auto error = stanza.root().child("error");
-  std::string condition;
-  std::string text;
-  for (auto child : error.children()) {
-    if (child.type() != pugi::node_element) continue;
-    if (std::string_view(child.name()) == "text") {
-      text = child.text().get();
-    } else if (condition.empty()) {
-      condition = child.name();
-    }
-  }
+  std::string condition = error_condition(stanza);
+  std::string text = stanza.root().child("error").child("text").text().get();
   std::string message = "Kicked: ";
   if (condition.empty()) {
     message += "presence error";
@@ -516,7 +503,6 @@ void Room::handle_normal_presence(const Stanza& stanza) {
     Occupant snapshot = *orig;
     save_occupant(*orig);
     publicise(snapshot, orig_x, dest_nick, std::nullopt, std::nullopt, orig_role);
-    if (last_orig_session) occupant_left(snapshot);
   }
 
   if (dest) {

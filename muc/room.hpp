@@ -44,6 +44,12 @@ struct AffiliationEntry {
   std::string reason;
 };
 
+// Why and where to a room was destroyed: kept for the tombstone of a persistent room.
+struct DestroyNotice {
+  std::string reason;
+  std::string new_jid;
+};
+
 struct HistoryEntry {
   Stanza stanza;  // as broadcast, with its delay element, without 'to'
   std::chrono::system_clock::time_point stamp;
@@ -64,7 +70,6 @@ class Room {
 
   const std::string& jid() const { return jid_; }
   const RoomConfig& config() const { return config_; }
-  RoomConfig& mutable_config() { return config_; }
 
   // --- Entry points, one per kind of stanza (the service has checked `to` and `from`).
   // The presence that creates the room (the room has just been constructed).
@@ -82,7 +87,9 @@ class Room {
   bool destroy(std::optional<std::string> new_jid, std::optional<std::string> reason,
                std::optional<std::string> password);
 
-  bool destroyed() const { return destroyed_; }
+  bool destroyed() const { return destroyed_.has_value(); }
+  // Set once destroy() has run.
+  const std::optional<DestroyNotice>& destroy_notice() const { return destroyed_; }
   bool has_occupants() const { return !occupants_.empty(); }
   size_t occupant_count() const { return occupants_.size(); }
   bool locked() const;
@@ -143,7 +150,6 @@ class Room {
   void handle_normal_presence(const Stanza& stanza);
   void handle_kickable(const Stanza& stanza);
   void respond_to_probe(const Stanza& stanza, const std::optional<Occupant>& prober);
-  void occupant_left(const Occupant& occupant);
 
   // room_join.cpp: the pre-join and pre-change vetoes, in Prosody's priority order
   bool veto_join(const Stanza& stanza, const Occupant& occupant, bool is_new_room);
@@ -203,8 +209,7 @@ class Room {
   std::string subject_from_;
   std::optional<std::chrono::system_clock::time_point> subject_time_;
   std::optional<std::chrono::steady_clock::time_point> locked_until_;
-  bool destroying_ = false;
-  bool destroyed_ = false;
+  std::optional<DestroyNotice> destroyed_;
   bool dirty_ = false;
   std::string occupant_id_salt_;
 };

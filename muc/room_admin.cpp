@@ -107,10 +107,8 @@ std::optional<ErrorSpec> Room::set_affiliation(const std::optional<std::string>&
   if (!updated.empty()) {
     for (const auto& [occupant, old_role] : updated) {
       publicise(occupant, x, std::nullopt, actor, reason, old_role);
-      if (occupant.role == Role::None) {
-        occupant_left(occupant);
-      } else if (semi_anonymous &&
-                 ((old_role == Role::Moderator) != (occupant.role == Role::Moderator))) {
+      if (occupant.role != Role::None && semi_anonymous &&
+          ((old_role == Role::Moderator) != (occupant.role == Role::Moderator))) {
         // Gained or lost moderator status: the real JIDs this occupant may see changed.
         for (const auto& session : occupant.sessions()) {
           send_occupant_list(session.jid, [&](const std::string&, const Occupant* o) {
@@ -166,7 +164,6 @@ std::optional<ErrorSpec> Room::set_role(const std::optional<std::string>& actor,
   occupant->role = role;
   save_occupant(*occupant);
   publicise(*occupant, x, std::nullopt, actor, reason, prev);
-  if (role == Role::None) occupant_left(*occupant);
   return std::nullopt;
 }
 

@@ -11,14 +11,7 @@ namespace mucd::muc {
 namespace {
 
 bool is_kickable_error(const Stanza& stanza) {
-  auto error = stanza.root().child("error");
-  std::string condition;
-  for (auto child : error.children()) {
-    if (child.type() == pugi::node_element && std::string_view(child.name()) != "text") {
-      condition = child.name();
-      break;
-    }
-  }
+  std::string condition = error_condition(stanza);
   static const char* const kKickable[] = {"gone",
                                           "internal-server-error",
                                           "item-not-found",
@@ -33,17 +26,6 @@ bool is_kickable_error(const Stanza& stanza) {
     if (condition == k) return true;
   }
   return false;
-}
-
-// Removes MUC payloads a client put in a message we relay.
-void filter_muc_x(Stanza& stanza) {
-  auto root = stanza.root();
-  for (auto child = root.first_child(); child;) {
-    auto next = child.next_sibling();
-    std::string_view xmlns = child.attribute("xmlns").value();
-    if (xmlns == ns::kMuc || xmlns == ns::kMucUser) root.remove_child(child);
-    child = next;
-  }
 }
 
 }  // namespace
@@ -139,7 +121,7 @@ void Room::handle_message_to_occupant(const Stanza& incoming) {
     return;
   }
   Stanza pm = incoming;
-  filter_muc_x(pm);
+  remove_muc_payloads(pm);
   add_child(pm.root(), "x", ns::kMucUser);
   pm.set_attr("from", *current);
   stamp_occupant_id(pm, bare_of(from));
@@ -235,7 +217,7 @@ void Room::handle_mediated_invite(const Stanza& stanza, pugi::xml_node payload) 
   }
   std::string reason = payload.child("reason").text().get();
   Stanza invite = stanza;
-  filter_muc_x(invite);
+  remove_muc_payloads(invite);
   invite.set_attr("from", jid_);
   invite.set_attr("to", invitee->full());
   auto x = add_child(invite.root(), "x", ns::kMucUser);
@@ -271,7 +253,7 @@ void Room::handle_mediated_decline(const Stanza& stanza, pugi::xml_node payload)
   }
   std::string reason = payload.child("reason").text().get();
   Stanza decline = stanza;
-  filter_muc_x(decline);
+  remove_muc_payloads(decline);
   decline.set_attr("from", jid_);
   decline.set_attr("to", declinee->full());
   auto x = add_child(decline.root(), "x", ns::kMucUser);

@@ -342,7 +342,6 @@ void Room::apply_members_only(bool members_only, bool& changed) {
   }
   for (const auto& occupant : removed) {
     publicise(occupant, x);
-    occupant_left(occupant);
   }
 }
 
@@ -391,9 +390,8 @@ bool Room::destroy(std::optional<std::string> new_jid, std::optional<std::string
   if (password) add_text_child(d.root(), "password", *password);
   PresenceX x;
   x.destroy = std::move(d);
-  destroying_ = true;
   clear(x);
-  destroyed_ = true;
+  destroyed_ = DestroyNotice{reason.value_or(""), new_jid.value_or("")};
   dirty_ = true;
   return true;
 }

@@ -103,7 +103,9 @@ void Service::settle(const std::string& room_jid) {
   Room& room = *it->second;
   if (room.destroyed()) {
     if (room.config().persistent) {
-      tombstones_[room_jid] = Tombstone{"", "", clock_.now() + kTombstoneLifetime};
+      const DestroyNotice& notice = *room.destroy_notice();
+      tombstones_[room_jid] =
+          Tombstone{notice.reason, notice.new_jid, clock_.now() + kTombstoneLifetime};
     }
     rooms_.erase(it);
     return;
@@ -170,14 +172,6 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
     } else if (!room.handle_iq_to_room(stanza) && (type == "get" || type == "set")) {
       out.send(error_reply(stanza, ErrorSpec{ErrorType::Cancel, Condition::ServiceUnavailable}));
     }
-  }
-  // A room destroyed through the owner's request leaves a tombstone when it was persistent.
-  if (room.destroyed() && room.config().persistent) {
-    auto destroy = stanza.root().first_element_by_path("query/destroy");
-    Tombstone t{destroy.child("reason").text().get(), destroy.attribute("jid").value(),
-                clock_.now() + kTombstoneLifetime};
-    tombstones_[room_jid] = t;
-    rooms_.erase(room_jid);
   }
 }
 

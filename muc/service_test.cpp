@@ -199,6 +199,26 @@ TEST(Destroy, OccupantsGetDestroyWithAlternateVenue) {
   EXPECT_EQ(h.service.find_room(kGarden), nullptr);
 }
 
+TEST(Destroy, PersistentRoomLeavesTombstoneWithVenue) {
+  ServiceHarness h;
+  h.join(kRomeo, "garden", "romeo");
+  h.configure(kRomeo, "garden",
+              "<field var='muc#roomconfig_persistentroom'><value>1</value></field>");
+  h.send(
+      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='d'><query "
+      "xmlns='http://jabber.org/protocol/muc#owner'><destroy "
+      "jid='elsewhere@conference.localhost'><reason>moved</reason></destroy></query></iq>");
+  auto gone = h.join(kJuliet, "garden", "juliet");
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(error_condition(gone[0]), "gone");
+  auto error = gone[0].root().child("error");
+  EXPECT_STREQ(error.child("gone").text().get(), "xmpp:elsewhere@conference.localhost?join");
+  EXPECT_STREQ(error.child("text").text().get(), "moved");
+  // A service administrator may recreate the room.
+  auto admin = h.join("admin@localhost/a", "garden", "admin");
+  EXPECT_TRUE(has_status(admin[0], "201"));
+}
+
 TEST(Destroy, NonOwnerIsForbidden) {
   ServiceHarness h;
   h.create_instant(kRomeo, "garden", "romeo");

@@ -93,6 +93,15 @@ std::string_view to_string(Condition condition) {
   return "undefined-condition";
 }
 
+std::string error_condition(const Stanza& stanza) {
+  for (auto child : stanza.root().child("error").children()) {
+    if (child.type() == pugi::node_element && std::string_view(child.name()) != "text") {
+      return child.name();
+    }
+  }
+  return {};
+}
+
 Stanza reply_to(const Stanza& original) {
   Stanza reply{original.name()};
   if (original.has_attr("from")) reply.set_attr("to", original.from());

@@ -42,6 +42,9 @@ struct ErrorSpec {
 // `from` (as Prosody does).
 Stanza error_reply(const Stanza& original, const ErrorSpec& error);
 
+// The defined condition of an error stanza (e.g. "item-not-found"), "" when it has none.
+std::string error_condition(const Stanza& stanza);
+
 // `<iq type='result'>` (or the same element with the original type) with swapped addresses.
 Stanza reply_to(const Stanza& original);
 

@@ -72,14 +72,4 @@ pugi::xml_node item_of(const Stanza& stanza) {
   return child_ns(stanza.root(), "x", "http://jabber.org/protocol/muc#user").child("item");
 }
 
-std::string error_condition(const Stanza& stanza) {
-  auto error = stanza.root().child("error");
-  for (auto child : error.children()) {
-    if (child.type() == pugi::node_element && std::string_view(child.name()) != "text") {
-      return child.name();
-    }
-  }
-  return {};
-}
-
 }  // namespace mucd::muc::testing

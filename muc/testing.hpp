@@ -46,7 +46,5 @@ std::vector<Stanza> to(const std::vector<Stanza>& sent, std::string_view jid);
 bool has_status(const Stanza& stanza, std::string_view code);
 // The muc#user item of a presence (empty node if none).
 pugi::xml_node item_of(const Stanza& stanza);
-// The condition element name of an error stanza ("" if none).
-std::string error_condition(const Stanza& stanza);
 
 }  // namespace mucd::muc::testing
