@@ -7,7 +7,7 @@ import os
 import pytest
 
 import harness
-from conftest import ALLOWLIST, mucd_service, require, script_cases
+from conftest import ALLOWLIST, is_own_script, mucd_service, require, script_cases
 
 MUC = "http://jabber.org/protocol/muc"
 
@@ -48,12 +48,14 @@ CASES = script_cases()
 def test_parity(path, scansion_bin, tmp_path):
     allowlist = harness.load_allowlist(ALLOWLIST)
     name = harness.script_name(path)
+    strict = is_own_script(path)
     script = loosened_copy(require(path), str(tmp_path / "scripts"))
     prosody_rec, mucd_rec = str(tmp_path / "prosody"), str(tmp_path / "mucd")
     with harness.ProsodyHost(muc=harness.BUILTIN) as host:
-        prosody_run = harness.run_scansion(host, [script], record_dir=prosody_rec)
+        prosody_run = harness.run_scansion(host, [script], strict=strict,
+                                           record_dir=prosody_rec)
     with mucd_service() as (host, mucd):
-        mucd_run = harness.run_scansion(host, [script], record_dir=mucd_rec)
+        mucd_run = harness.run_scansion(host, [script], strict=strict, record_dir=mucd_rec)
     report = harness.compare_recordings_report(prosody_rec, mucd_rec, allowlist, scripts=[name])
     REPORTS[name] = report
     assert prosody_run.passed, (f"the script fails against Prosody's own MUC, so there is no "

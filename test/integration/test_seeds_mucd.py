@@ -11,7 +11,8 @@ import pytest
 
 import harness
 from harness.processes import describe_status
-from conftest import SCRIPTS_DIR, SEEDS, mucd_service, require, script_cases, seed_path
+from conftest import (SCRIPTS_DIR, SEEDS, is_own_script, mucd_service, require, script_cases,
+                      seed_path)
 
 CASES = script_cases()
 
@@ -37,7 +38,8 @@ SECONDS = {}  # script name -> runner seconds, reused by the timing test
 
 @pytest.mark.parametrize("path", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_script_against_mucd(path, scansion_bin):
-    run, result, problems, diagnostics = run_against_mucd(require(path))
+    run, result, problems, diagnostics = run_against_mucd(require(path),
+                                                          strict=is_own_script(path))
     SECONDS[harness.script_name(path)] = (run.seconds, run.passed)
     assert not problems, f"{'; '.join(problems)}\n{run.output}\n{diagnostics}"
     assert result is not None, f"runner reported no result\n{run.output}"
