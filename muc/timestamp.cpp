@@ -60,6 +60,12 @@ std::optional<std::chrono::system_clock::time_point> parse_datetime(std::string_
   if (!ymd.ok()) return std::nullopt;
   auto tp =
       sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second} - minutes{offset_minutes};
+  // system_clock counts nanoseconds in 64 bits (years 1678 to 2262): a date outside that range,
+  // which a client may send ("since 2999"), is clamped rather than overflowing.
+  constexpr auto kLatest = time_point_cast<seconds>(system_clock::time_point::max());
+  constexpr auto kEarliest = time_point_cast<seconds>(system_clock::time_point::min());
+  if (tp >= kLatest) return system_clock::time_point::max();
+  if (tp <= kEarliest) return system_clock::time_point::min();
   return time_point_cast<system_clock::duration>(tp);
 }
 
