@@ -327,6 +327,9 @@ void Room::handle_first_presence(const Stanza& stanza) {
   dirty_ = true;
   auto muc_x = child_ns(stanza.root(), "x", ns::kMuc);
   if (auto pw = muc_x.child("password"); pw) config_.password = pw.text().get();
+  // The room's language is the creator's (Prosody's set_room_defaults takes the xml:lang of the
+  // creating presence, which Prosody stamps on everything a client sends).
+  config_.language = std::string(stanza.attr("xml:lang"));
 
   Occupant dest = new_occupant(bare, std::string(stanza.to()));
   Stanza joining = stanza;
