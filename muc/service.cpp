@@ -265,8 +265,8 @@ void Service::handle_command(const Stanza& stanza, Outbox& out) {
   if (!is_admin(bare_of(stanza.from()))) {
     // As Prosody's mod_adhoc: the error carries a canceled <command/> with the same note.
     constexpr std::string_view kRefusal = "You don't have permission to execute this command";
-    Stanza refusal = error_reply(stanza, ErrorSpec{ErrorType::Auth, Condition::Forbidden,
-                                                   std::string(kRefusal)});
+    Stanza refusal = error_reply(
+        stanza, ErrorSpec{ErrorType::Auth, Condition::Forbidden, std::string(kRefusal)});
     auto cmd = add_child(refusal.root(), "command", ns::kCommands);
     cmd.append_attribute("node").set_value(std::string(node).c_str());
     cmd.append_attribute("status").set_value("canceled");
