@@ -16,7 +16,18 @@ namespace mucd::component {
 
 namespace {
 
-enum class Opt { Server, Domain, Secret, SecretFile, DataDir, Admin, LogLevel, Version, Help };
+enum class Opt {
+  Server,
+  Domain,
+  Secret,
+  SecretFile,
+  DataDir,
+  Admin,
+  LogLevel,
+  RateLimit,
+  Version,
+  Help
+};
 
 struct OptSpec {
   std::string_view name;
@@ -29,7 +40,7 @@ constexpr OptSpec kOptions[] = {
     {"--secret", Opt::Secret, true},      {"--secret-file", Opt::SecretFile, true},
     {"--data-dir", Opt::DataDir, true},   {"--admin", Opt::Admin, true},
     {"--log-level", Opt::LogLevel, true}, {"--version", Opt::Version, false},
-    {"--help", Opt::Help, false},
+    {"--help", Opt::Help, false},         {"--rate-limit", Opt::RateLimit, true},
 };
 
 // A secret file larger than this is certainly the wrong file.
@@ -44,7 +55,7 @@ const OptSpec* find_option(std::string_view name) {
 
 // The values as given, before validation.
 struct RawOptions {
-  std::optional<std::string> server, domain, secret, secret_file, data_dir, log_level;
+  std::optional<std::string> server, domain, secret, secret_file, data_dir, log_level, rate_limit;
   std::vector<std::string> admins;
 };
 
@@ -62,12 +73,37 @@ std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
       return &raw.data_dir;
     case Opt::LogLevel:
       return &raw.log_level;
+    case Opt::RateLimit:
+      return &raw.rate_limit;
     case Opt::Admin:
     case Opt::Version:
     case Opt::Help:
       return nullptr;
   }
   return nullptr;
+}
+
+// Parses "RATE" or "RATE/BURST": non-negative numbers, BURST at least 1.
+std::optional<RateLimit> parse_rate_limit(std::string_view text) {
+  auto number = [](std::string_view t) -> std::optional<double> {
+    if (t.empty() || t.size() > 12) return std::nullopt;
+    std::string copy(t);
+    char* end = nullptr;
+    double v = std::strtod(copy.c_str(), &end);
+    if (end != copy.c_str() + copy.size() || !(v >= 0) || v > 1e9) return std::nullopt;
+    return v;
+  };
+  RateLimit limit;
+  auto slash = text.find('/');
+  auto rate = number(text.substr(0, slash));
+  if (!rate) return std::nullopt;
+  limit.per_second = *rate;
+  if (slash != std::string_view::npos) {
+    auto burst = number(text.substr(slash + 1));
+    if (!burst || *burst < 1) return std::nullopt;
+    limit.burst = *burst;
+  }
+  return limit;
 }
 
 void blank_out(char* text) {
@@ -241,6 +277,21 @@ CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
                                level_source, *raw.log_level));
     }
     options.log_level = *level;
+  }
+
+  // Flood control: RATE[/BURST], per sender.
+  std::string rate_source = "--rate-limit";
+  if (!raw.rate_limit) {
+    raw.rate_limit = env_value(env, "MUCD_RATE_LIMIT");
+    rate_source = "MUCD_RATE_LIMIT";
+  }
+  if (raw.rate_limit) {
+    auto limit = parse_rate_limit(*raw.rate_limit);
+    if (!limit) {
+      return error(fmt::format("{} '{}' is not RATE or RATE/BURST, e.g. 20/200 (0 turns it off)",
+                               rate_source, *raw.rate_limit));
+    }
+    options.rate_limit = *limit;
   }
 
   // Admins: the command line replaces the environment's list.
@@ -426,6 +477,10 @@ Options (each also as --option=value):
   --admin JID           a bare JID (user@host) that administers every room;
                         repeat for more (default: none)
   --log-level LEVEL     error, warn, info or debug (default info)
+  --rate-limit R[/B]    flood control per sender (bare JID): a burst of B
+                        stanzas, then R a second; beyond that the sender gets
+                        policy-violation (wait). Service admins are exempt.
+                        0 turns it off (default {rate}/{burst})
   --version             print the version and exit
   --help                print this help and exit
 
@@ -437,13 +492,16 @@ Environment (the command line wins):
   MUCD_SECRET           the component secret (instead of --secret-file)
   MUCD_DATA_DIR         default for --data-dir
   MUCD_LOG_LEVEL        default for --log-level
+  MUCD_RATE_LIMIT       default for --rate-limit
   MUCD_ADMINS           default for --admin, comma separated
                         (e.g. alice@example.org,bob@example.org)
 
 Exit status: 0 after SIGTERM or SIGINT; 1 when the server refuses the
 component on the first connection; 2 for a bad command line.
 )",
-      fmt::arg("server", defaults.server.to_string()), fmt::arg("data_dir", defaults.data_dir));
+      fmt::arg("server", defaults.server.to_string()), fmt::arg("data_dir", defaults.data_dir),
+      fmt::arg("rate", defaults.rate_limit.per_second),
+      fmt::arg("burst", defaults.rate_limit.burst));
 }
 
 std::string version_text() {

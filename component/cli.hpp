@@ -25,6 +25,12 @@ struct ServerAddress {
   std::string to_string() const;
 };
 
+// Flood control per sender; per_second 0 turns it off.
+struct RateLimit {
+  double per_second = 20;
+  double burst = 200;
+};
+
 struct Options {
   ServerAddress server;
   // The component's domain, nameprepped (lowercase).
@@ -35,6 +41,7 @@ struct Options {
   // Bare JIDs (user@host), prepared, without duplicates.
   std::vector<std::string> admins;
   log::Level log_level = log::Level::Info;
+  RateLimit rate_limit;
   // Things worth telling the operator once logging is set up (e.g. "--secret is visible in ps").
   std::vector<std::string> warnings;
 };

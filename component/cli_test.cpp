@@ -147,6 +147,28 @@ TEST_F(CliTest, LogLevels) {
   }
 }
 
+TEST_F(CliTest, RateLimit) {
+  auto defaults = options({"--domain", "muc.example.org", "--secret-file", secret_file_});
+  EXPECT_EQ(defaults.rate_limit.per_second, 20);
+  EXPECT_EQ(defaults.rate_limit.burst, 200);
+  auto both = options(
+      {"--domain", "muc.example.org", "--secret-file", secret_file_, "--rate-limit", "2.5/40"});
+  EXPECT_EQ(both.rate_limit.per_second, 2.5);
+  EXPECT_EQ(both.rate_limit.burst, 40);
+  auto off = options({"--domain", "muc.example.org", "--secret-file", secret_file_},
+                     {{"MUCD_RATE_LIMIT", "0"}});
+  EXPECT_EQ(off.rate_limit.per_second, 0);
+  EXPECT_EQ(off.rate_limit.burst, 200) << "the burst keeps its default";
+  for (const char* bad : {"fast", "-1", "5/0", "5/", "/5", "1e99", "5/x"}) {
+    EXPECT_CONTAINS(
+        error({"--domain", "muc.example.org", "--secret-file", secret_file_, "--rate-limit", bad}),
+        "--rate-limit");
+  }
+  EXPECT_CONTAINS(error({"--domain", "muc.example.org", "--secret-file", secret_file_},
+                        {{"MUCD_RATE_LIMIT", "lots"}}),
+                  "MUCD_RATE_LIMIT");
+}
+
 // --- the server address -----------------------------------------------------------------------
 
 TEST_F(CliTest, ServerAddressForms) {

@@ -47,6 +47,8 @@ std::unique_ptr<StanzaHandler> make_engine(const Options& options, const Clock& 
   muc::ServiceConfig config;
   config.domain = options.domain;
   config.admins = options.admins;
+  config.sender_rate = options.rate_limit.per_second;
+  config.sender_burst = options.rate_limit.burst;
   return std::make_unique<muc::Service>(std::move(config), clock);
 }
 

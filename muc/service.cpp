@@ -20,7 +20,10 @@ pugi::xml_node first_element(pugi::xml_node parent) {
 }  // namespace
 
 Service::Service(ServiceConfig config, const Clock& clock)
-    : config_(std::move(config)), clock_(clock), random_(std::random_device{}()) {
+    : config_(std::move(config)),
+      clock_(clock),
+      limiter_(config_.sender_rate, config_.sender_burst),
+      random_(std::random_device{}()) {
   new_id_ = [this] {
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -79,6 +82,7 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
     return;
   }
   if (to->domain() != config_.domain) return;
+  if (!within_rate(stanza, *from, out)) return;
   // Answer with the prepared addresses from here on.
   Stanza prepared = stanza;
   prepared.set_attr("from", from->full());
@@ -95,6 +99,23 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
   std::string room_jid = to->bare();
   handle_to_room(prepared, *to, out);
   settle(room_jid);
+}
+
+bool Service::within_rate(const Stanza& stanza, const Jid& from, Outbox& out) {
+  std::string_view type = stanza.type();
+  // Answers, errors and leaving are never held back: refusing them would break the protocol
+  // (an unanswered iq, an occupant that cannot leave) without slowing anyone down.
+  if (type == "result" || type == "error" || (stanza.name() == "presence" && type == "unavailable"))
+    return true;
+  const std::string bare = from.bare();
+  if (!limiter_.enabled() || is_admin(bare) || limiter_.allow(bare, clock_.now())) return true;
+  log::debug("{} is sending too fast: {} refused", bare, stanza.name());
+  Stanza reply =
+      error_reply(stanza, ErrorSpec{ErrorType::Wait, Condition::PolicyViolation,
+                                    "You are sending too fast; slow down", config_.domain});
+  if (reply.from().empty()) reply.set_attr("from", config_.domain);
+  out.send(reply);
+  return false;
 }
 
 void Service::settle(const std::string& room_jid) {

@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/handler.hpp"
 #include "core/jid.hpp"
+#include "muc/rate_limit.hpp"
 #include "muc/room.hpp"
 
 namespace mucd::muc {
@@ -22,6 +23,10 @@ struct ServiceConfig {
   std::vector<std::string> admins;  // bare JIDs of service administrators
   std::string name = "Chatrooms";   // the service's disco#info identity name
   bool allow_unaffiliated_register = false;
+  // Flood control per sender (bare JID): `sender_burst` stanzas at once, then `sender_rate` per
+  // second; beyond that, policy-violation (wait). Service admins are exempt; rate 0 turns it off.
+  double sender_rate = 20.0;
+  double sender_burst = 200.0;
 };
 
 class Service final : public StanzaHandler {
@@ -47,6 +52,8 @@ class Service final : public StanzaHandler {
     std::chrono::steady_clock::time_point expires;
   };
 
+  // Flood control: false (and the sender told) when `from` is over its rate.
+  bool within_rate(const Stanza& stanza, const Jid& from, Outbox& out);
   void handle_to_domain(const Stanza& stanza, Outbox& out);
   void handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out);
   void handle_domain_disco_info(const Stanza& stanza, Outbox& out);
@@ -76,6 +83,7 @@ class Service final : public StanzaHandler {
   const Clock& clock_;
   std::map<std::string, std::unique_ptr<Room>> rooms_;
   std::map<std::string, Tombstone> tombstones_;
+  SenderLimiter limiter_;
   std::mt19937_64 random_;
   std::function<std::string()> new_id_;
   Outbox* current_out_ = nullptr;

@@ -47,6 +47,8 @@ std::string_view legacy_code(Condition condition) {
       return "405";
     case Condition::NotAuthorized:
       return "401";
+    case Condition::PolicyViolation:
+      return "500";
     case Condition::RegistrationRequired:
       return "407";
     case Condition::ResourceConstraint:
@@ -83,6 +85,8 @@ std::string_view to_string(Condition condition) {
       return "not-allowed";
     case Condition::NotAuthorized:
       return "not-authorized";
+    case Condition::PolicyViolation:
+      return "policy-violation";
     case Condition::RegistrationRequired:
       return "registration-required";
     case Condition::ResourceConstraint:

@@ -21,6 +21,7 @@ enum class Condition {
   NotAcceptable,
   NotAllowed,
   NotAuthorized,
+  PolicyViolation,
   RegistrationRequired,
   ResourceConstraint,
   ServiceUnavailable,
