@@ -81,6 +81,9 @@ std::optional<Occupant> Room::occupant_by_real_jid(std::string_view real_jid) co
 }
 
 std::optional<Occupant> Room::save_occupant(Occupant occupant) {
+  // As Prosody's save_occupant, which starts from a copy: sessions gone unavailable are dropped
+  // (except the primary one), so what it returns shows only the sessions still there.
+  occupant.prune();
   const std::string id = occupant.occupant_jid();
   if (auto old = occupants_.find(id); old != occupants_.end()) {
     for (const auto& s : old->second.sessions()) jid_nick_.erase(s.jid);
