@@ -334,6 +334,8 @@ void Room::handle_first_presence(const Stanza& stanza) {
   dirty_ = true;
   auto muc_x = child_ns(stanza.root(), "x", ns::kMuc);
   if (auto pw = muc_x.child("password"); pw) config_.password = pw.text().get();
+  // The room speaks the creator's language (Prosody's set_room_defaults).
+  config_.language = stanza.root().attribute("xml:lang").value();
 
   Occupant dest = new_occupant(bare, std::string(stanza.to()));
   Stanza joining = stanza;
