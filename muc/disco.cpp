@@ -64,6 +64,8 @@ void Room::handle_disco_info(const Stanza& stanza) {
        .type = "boolean",
        .label = "Allow users to invite other users",
        .values = {(!config_.members_only || config_.allow_member_invites) ? "1" : "0"}},
+      // XEP-0045 §15.5.4 registers the subject for disco; Prosody 0.12 leaves it out.
+      {.var = "muc#roominfo_subject", .label = "Subject", .values = values_if(subject_)},
       {.var = "muc#roomconfig_changesubject",
        .type = "boolean",
        .values =

@@ -24,15 +24,19 @@ void Room::route(Stanza stanza) {
   env_.out->send(stanza);
 }
 
-void Room::stamp_occupant_id(Stanza& stanza, std::string_view bare_jid) {
-  constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";
-  auto root = stanza.root();
-  while (auto old = child_ns(root, "occupant-id", kOccupantId)) root.remove_child(old);
+const std::string& Room::salt() {
   if (occupant_id_salt_.empty()) {
     occupant_id_salt_ = env_.new_id() + env_.new_id();
     dirty_ = true;
   }
-  auto digest = hmac_sha256(bare_jid, occupant_id_salt_);
+  return occupant_id_salt_;
+}
+
+void Room::stamp_occupant_id(Stanza& stanza, std::string_view bare_jid) {
+  constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";
+  auto root = stanza.root();
+  while (auto old = child_ns(root, "occupant-id", kOccupantId)) root.remove_child(old);
+  auto digest = hmac_sha256(bare_jid, salt());
   add_child(root, "occupant-id", kOccupantId)
       .append_attribute("id")
       .set_value(base64_encode(digest.data(), digest.size()).c_str());
@@ -77,6 +81,9 @@ std::optional<Occupant> Room::occupant_by_real_jid(std::string_view real_jid) co
 }
 
 std::optional<Occupant> Room::save_occupant(Occupant occupant) {
+  // As Prosody's save_occupant, which starts from a copy: sessions gone unavailable are dropped
+  // (except the primary one), so what it returns shows only the sessions still there.
+  occupant.prune();
   const std::string id = occupant.occupant_jid();
   if (auto old = occupants_.find(id); old != occupants_.end()) {
     for (const auto& s : old->second.sessions()) jid_nick_.erase(s.jid);

@@ -192,6 +192,8 @@ class Room {
 
   // XEP-0421: a stable, opaque id per real bare JID, salted per room.
   void stamp_occupant_id(Stanza& stanza, std::string_view bare_jid);
+  // The room's secret salt (created on first use), for occupant ids and relayed iq ids.
+  const std::string& salt();
 
   ErrorSpec room_error(ErrorType type, Condition condition, std::string_view text = {}) const {
     return ErrorSpec{type, condition, text, jid_};

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/jid.hpp"
+#include "core/sha256.hpp"
 #include "muc/dataform.hpp"
 #include "muc/room.hpp"
 
@@ -128,31 +129,70 @@ void Room::handle_message_to_occupant(const Stanza& incoming) {
   route_to_occupant(*target, std::move(pm));
 }
 
+namespace {
+
+std::string hex_encode(std::string_view raw) {
+  static const char* const kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size() * 2);
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int v = 0;
+    auto r = std::from_chars(hex.data() + i, hex.data() + i + 2, v, 16);
+    if (r.ec != std::errc{} || r.ptr != hex.data() + i + 2) return std::nullopt;
+    out.push_back(static_cast<char>(v));
+  }
+  return out;
+}
+
+// Identifies the asking session in a relayed iq's id without revealing its real JID to the
+// answering client (the room may be semi-anonymous).
+std::string session_tag(std::string_view salt, std::string_view session_jid) {
+  auto digest = hmac_sha256(salt, session_jid);
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
+}
+
+}  // namespace
+
+// An iq to an occupant goes to its primary session with the id rewritten to
+// hex(target session \0 original id \0 tag of the asking session), as Prosody does (there in
+// base64); the answer, addressed to the asker's occupant JID, is routed back with the original id.
 void Room::handle_iq_to_occupant(const Stanza& incoming) {
   const std::string from{incoming.from()};
   std::string_view type = incoming.type();
   auto target = occupant_by_nick(incoming.to());
   if (type == "error" || type == "result") {
-    // A reply to an iq we relayed: the id is "<full jid of asker>\0<original id>" in hex.
+    // `target` is the asker's occupant; `from` answers the iq we relayed.
     if (!target) return;
-    std::string_view id = incoming.id();
-    std::string decoded;
-    for (size_t i = 0; i + 1 < id.size(); i += 2) {
-      int v = 0;
-      auto r = std::from_chars(id.data() + i, id.data() + i + 2, v, 16);
-      if (r.ec != std::errc{}) return;
-      decoded.push_back(static_cast<char>(v));
+    auto decoded = hex_decode(incoming.id());
+    if (!decoded) return;
+    auto first = decoded->find('\0');
+    auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
+    if (second == std::string::npos) return;
+    std::string answered = decoded->substr(0, first);
+    std::string original_id = decoded->substr(first + 1, second - first - 1);
+    std::string tag = decoded->substr(second + 1);
+    if (from != answered && from != bare_of(answered)) return;
+    auto answerer_nick = occupant_jid_of(answered);
+    if (!answerer_nick) return;
+    const Session* asker = nullptr;
+    for (const auto& session : target->sessions()) {
+      if (session_tag(salt(), session.jid) == tag) asker = &session;
     }
-    auto sep = decoded.find('\0');
-    if (sep == std::string::npos) return;
-    std::string asker = decoded.substr(0, sep);
-    std::string original_id = decoded.substr(sep + 1);
-    if (!target->session(from) && bare_of(from) != target->bare_jid()) return;
-    auto asker_nick = occupant_jid_of(asker);
-    if (!asker_nick) return;
+    if (!asker) return;
     Stanza reply = incoming;
-    reply.set_attr("from", incoming.to());
-    reply.set_attr("to", asker);
+    reply.set_attr("from", *answerer_nick);
+    reply.set_attr("to", asker->jid);
     reply.set_attr("id", original_id);
     route(std::move(reply));
     return;
@@ -173,17 +213,12 @@ void Room::handle_iq_to_occupant(const Stanza& incoming) {
     route(reply_to(incoming));
     return;
   }
-  std::string raw = from + std::string(1, '\0') + std::string(incoming.id());
-  std::string encoded;
-  static const char* const kHex = "0123456789abcdef";
-  for (unsigned char c : raw) {
-    encoded.push_back(kHex[c >> 4]);
-    encoded.push_back(kHex[c & 15]);
-  }
-  Stanza relayed = incoming;
-  relayed.set_attr("id", encoded);
-  relayed.set_attr("from", *current);
   std::string to = target->primary();
+  std::string raw = to + std::string(1, '\0') + std::string(incoming.id()) + std::string(1, '\0') +
+                    session_tag(salt(), from);
+  Stanza relayed = incoming;
+  relayed.set_attr("id", hex_encode(raw));
+  relayed.set_attr("from", *current);
   auto query =
       relayed.root().find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
   std::string_view query_ns = query.attribute("xmlns").value();

@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::string_view kDestroyNode = "http://prosody.im/protocol/muc#destroy";
 constexpr std::string_view kSetAffiliationNode = "http://prosody.im/protocol/muc#set-affiliation";
+constexpr std::string_view kUnique = "http://jabber.org/protocol/muc#unique";
 constexpr auto kTombstoneLifetime = std::chrono::hours(24 * 31);
 
 pugi::xml_node first_element(pugi::xml_node parent) {
@@ -215,11 +216,27 @@ void Service::handle_to_domain(const Stanza& stanza, Outbox& out) {
     handle_domain_disco_items(stanza, out);
   } else if (type == "set" && name == "command" && xmlns == ns::kCommands) {
     handle_command(stanza, out);
+  } else if (type == "get" && name == "unique" && xmlns == kUnique) {
+    handle_unique(stanza, out);
   } else if (type == "get" && name == "ping" && xmlns == ns::kPing) {
     out.send(reply_to(stanza));
   } else {
     out.send(error_reply(stanza, ErrorSpec{ErrorType::Cancel, Condition::ServiceUnavailable}));
   }
+}
+
+// XEP-0307: a room name that no room has, in the shape of Prosody's (24 lowercase characters).
+void Service::handle_unique(const Stanza& stanza, Outbox& out) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string name;
+  do {
+    name.clear();
+    for (int i = 0; i < 24; ++i) name.push_back(kAlphabet[random_() % (sizeof(kAlphabet) - 1)]);
+  } while (rooms_.count(name + "@" + config_.domain) ||
+           tombstones_.count(name + "@" + config_.domain));
+  Stanza reply = reply_to(stanza);
+  add_child(reply.root(), "unique", kUnique).text().set(name.c_str());
+  out.send(reply);
 }
 
 void Service::handle_domain_disco_info(const Stanza& stanza, Outbox& out) {
@@ -232,9 +249,8 @@ void Service::handle_domain_disco_info(const Stanza& stanza, Outbox& out) {
     identity.append_attribute("category").set_value("conference");
     identity.append_attribute("type").set_value("text");
     identity.append_attribute("name").set_value(config_.name.c_str());
-    for (std::string_view var :
-         {ns::kMuc, std::string_view("http://jabber.org/protocol/muc#unique"), ns::kDiscoInfo,
-          ns::kDiscoItems, ns::kCommands, ns::kPing, std::string_view("urn:xmpp:occupant-id:0")}) {
+    for (std::string_view var : {ns::kMuc, kUnique, ns::kDiscoInfo, ns::kDiscoItems, ns::kCommands,
+                                 ns::kPing, std::string_view("urn:xmpp:occupant-id:0")}) {
       query.append_child("feature").append_attribute("var").set_value(std::string(var).c_str());
     }
   } else if (node == ns::kCommands) {

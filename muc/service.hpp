@@ -57,6 +57,7 @@ class Service final : public StanzaHandler {
   void handle_to_domain(const Stanza& stanza, Outbox& out);
   void handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out);
   void handle_domain_disco_info(const Stanza& stanza, Outbox& out);
+  void handle_unique(const Stanza& stanza, Outbox& out);
   void handle_domain_disco_items(const Stanza& stanza, Outbox& out);
   void handle_command(const Stanza& stanza, Outbox& out);
   void command_destroy(const Stanza& stanza, pugi::xml_node command, Outbox& out);
