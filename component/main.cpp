@@ -47,6 +47,8 @@ std::unique_ptr<StanzaHandler> make_engine(const Options& options, const Clock& 
   muc::ServiceConfig config;
   config.domain = options.domain;
   config.admins = options.admins;
+  config.room_creator_domains = options.room_creator_domains;
+  config.max_occupants = options.max_occupants;
   return std::make_unique<muc::Service>(std::move(config), clock);
 }
 
