@@ -25,6 +25,8 @@ enum class Opt {
   Admin,
   LogLevel,
   RateLimit,
+  CreateRooms,
+  MaxOccupants,
   Version,
   Help
 };
@@ -36,11 +38,18 @@ struct OptSpec {
 };
 
 constexpr OptSpec kOptions[] = {
-    {"--server", Opt::Server, true},      {"--domain", Opt::Domain, true},
-    {"--secret", Opt::Secret, true},      {"--secret-file", Opt::SecretFile, true},
-    {"--data-dir", Opt::DataDir, true},   {"--admin", Opt::Admin, true},
-    {"--log-level", Opt::LogLevel, true}, {"--version", Opt::Version, false},
-    {"--help", Opt::Help, false},         {"--rate-limit", Opt::RateLimit, true},
+    {"--server", Opt::Server, true},
+    {"--domain", Opt::Domain, true},
+    {"--secret", Opt::Secret, true},
+    {"--secret-file", Opt::SecretFile, true},
+    {"--data-dir", Opt::DataDir, true},
+    {"--admin", Opt::Admin, true},
+    {"--log-level", Opt::LogLevel, true},
+    {"--create-rooms", Opt::CreateRooms, true},
+    {"--max-occupants", Opt::MaxOccupants, true},
+    {"--version", Opt::Version, false},
+    {"--rate-limit", Opt::RateLimit, true},
+    {"--help", Opt::Help, false},
 };
 
 // A secret file larger than this is certainly the wrong file.
@@ -57,6 +66,7 @@ const OptSpec* find_option(std::string_view name) {
 struct RawOptions {
   std::optional<std::string> server, domain, secret, secret_file, data_dir, log_level, rate_limit;
   std::vector<std::string> admins;
+  std::optional<std::string> create_rooms, max_occupants;  // service policy
 };
 
 std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
@@ -75,6 +85,10 @@ std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
       return &raw.log_level;
     case Opt::RateLimit:
       return &raw.rate_limit;
+    case Opt::CreateRooms:
+      return &raw.create_rooms;
+    case Opt::MaxOccupants:
+      return &raw.max_occupants;
     case Opt::Admin:
     case Opt::Version:
     case Opt::Help:
@@ -220,6 +234,61 @@ SecretFile read_secret_file(const std::string& path) {
   return result;
 }
 
+// Service policy: --create-rooms and --max-occupants (or MUCD_CREATE_ROOMS, MUCD_MAX_OCCUPANTS).
+// Returns the problem when a value is bad.
+std::optional<std::string> resolve_policy(RawOptions& raw, const EnvLookup& env, Options& options) {
+  std::string create_source = "--create-rooms";
+  if (!raw.create_rooms) {
+    raw.create_rooms = env_value(env, "MUCD_CREATE_ROOMS");
+    create_source = "MUCD_CREATE_ROOMS";
+  }
+  if (raw.create_rooms && *raw.create_rooms != "anyone") {
+    std::vector<std::string> domains;
+    if (*raw.create_rooms != "admins") {
+      std::string_view rest = *raw.create_rooms;
+      while (!rest.empty()) {
+        size_t comma = rest.find(',');
+        std::string_view item = trim(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (item.empty()) continue;
+        auto domain = prepare_domain(item);
+        if (!domain) {
+          return fmt::format(
+              "{} '{}': expected anyone, admins, or domains like example.org,example.net",
+              create_source, *raw.create_rooms);
+        }
+        if (std::find(domains.begin(), domains.end(), *domain) == domains.end()) {
+          domains.push_back(std::move(*domain));
+        }
+      }
+      if (domains.empty()) {
+        return fmt::format("{} '{}': expected anyone, admins, or a list of domains", create_source,
+                           *raw.create_rooms);
+      }
+    }
+    options.room_creator_domains = std::move(domains);
+  }
+
+  std::string max_source = "--max-occupants";
+  if (!raw.max_occupants) {
+    raw.max_occupants = env_value(env, "MUCD_MAX_OCCUPANTS");
+    max_source = "MUCD_MAX_OCCUPANTS";
+  }
+  if (raw.max_occupants) {
+    const std::string& text = *raw.max_occupants;
+    unsigned long value = 0;
+    bool digits =
+        !text.empty() && text.size() <= 9 &&
+        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) value = std::stoul(text);
+    if (!digits || value == 0) {
+      return fmt::format("{} '{}' is not a number of occupants (1 or more)", max_source, text);
+    }
+    options.max_occupants = static_cast<unsigned>(value);
+  }
+  return std::nullopt;
+}
+
 UsageError error(std::string what) {
   return UsageError{std::move(what)};
 }
@@ -318,6 +387,8 @@ CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
       options.admins.push_back(std::move(*admin));
     }
   }
+
+  if (auto problem = resolve_policy(raw, env, options)) return error(std::move(*problem));
 
   // Secret: exactly one source.
   auto env_secret = env_value(env, "MUCD_SECRET");
@@ -481,6 +552,12 @@ Options (each also as --option=value):
                         stanzas, then R a second; beyond that the sender gets
                         policy-violation (wait). Service admins are exempt.
                         0 turns it off (default {rate}/{burst})
+  --create-rooms WHO    who may create rooms: anyone (default), admins (the
+                        --admin JIDs only), or a comma separated list of
+                        domains whose users may (admins always may), e.g.
+                        example.org,staff.example.org
+  --max-occupants N     the most occupants a room admits (default: no limit);
+                        its owners and admins always enter
   --version             print the version and exit
   --help                print this help and exit
 
@@ -495,6 +572,8 @@ Environment (the command line wins):
   MUCD_RATE_LIMIT       default for --rate-limit
   MUCD_ADMINS           default for --admin, comma separated
                         (e.g. alice@example.org,bob@example.org)
+  MUCD_CREATE_ROOMS     default for --create-rooms
+  MUCD_MAX_OCCUPANTS    default for --max-occupants
 
 Exit status: 0 after SIGTERM or SIGINT; 1 when the server refuses the
 component on the first connection; 2 for a bad command line.

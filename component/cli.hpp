@@ -42,6 +42,11 @@ struct Options {
   std::vector<std::string> admins;
   log::Level log_level = log::Level::Info;
   RateLimit rate_limit;
+  // Service policy. Who may create rooms: nullopt lets anyone; otherwise service admins and the
+  // users of these (prepared) domains may, and an empty list means service admins only.
+  std::optional<std::vector<std::string>> room_creator_domains;
+  // The most occupants a room admits (its owners and admins always enter); nullopt: no limit.
+  std::optional<unsigned> max_occupants;
   // Things worth telling the operator once logging is set up (e.g. "--secret is visible in ps").
   std::vector<std::string> warnings;
 };

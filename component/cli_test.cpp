@@ -515,6 +515,75 @@ TEST_F(CliTest, HelpDocumentsEveryOptionDefaultAndVariable) {
   }
 }
 
+// --- service policy ------------------------------------------------------------------------
+
+TEST_F(CliTest, PolicyDefaultsLetAnyoneCreateRoomsWithoutLimit) {
+  auto o = options({"--domain", "muc.example.org", "--secret-file", secret_file_});
+  EXPECT_FALSE(o.room_creator_domains.has_value());
+  EXPECT_FALSE(o.max_occupants.has_value());
+  auto anyone = options(
+      {"--domain", "muc.example.org", "--secret-file", secret_file_, "--create-rooms", "anyone"});
+  EXPECT_FALSE(anyone.room_creator_domains.has_value());
+}
+
+TEST_F(CliTest, CreateRoomsAdminsOnly) {
+  auto o = options(
+      {"--domain", "muc.example.org", "--secret-file", secret_file_, "--create-rooms=admins"});
+  ASSERT_TRUE(o.room_creator_domains.has_value());
+  EXPECT_TRUE(o.room_creator_domains->empty());
+}
+
+TEST_F(CliTest, CreateRoomsDomainsPreparedAndDeduplicated) {
+  auto o = options({"--domain", "muc.example.org", "--secret-file", secret_file_, "--create-rooms",
+                    "Example.ORG, staff.example.org,example.org"});
+  ASSERT_TRUE(o.room_creator_domains.has_value());
+  EXPECT_EQ(*o.room_creator_domains,
+            (std::vector<std::string>{"example.org", "staff.example.org"}));
+}
+
+TEST_F(CliTest, BadCreateRooms) {
+  EXPECT_CONTAINS(error({"--domain", "muc.example.org", "--secret-file", secret_file_,
+                         "--create-rooms", "user@example.org"}),
+                  "--create-rooms 'user@example.org'");
+  EXPECT_CONTAINS(
+      error({"--domain", "muc.example.org", "--secret-file", secret_file_, "--create-rooms", ","}),
+      "--create-rooms ','");
+  EXPECT_CONTAINS(error({"--domain", "muc.example.org", "--secret-file", secret_file_},
+                        {{"MUCD_CREATE_ROOMS", "no body"}}),
+                  "MUCD_CREATE_ROOMS 'no body'");
+}
+
+TEST_F(CliTest, MaxOccupants) {
+  auto o = options(
+      {"--domain", "muc.example.org", "--secret-file", secret_file_, "--max-occupants", "50"});
+  EXPECT_EQ(o.max_occupants, 50u);
+  for (const char* bad : {"0", "-1", "ten", "1e3", "99999999999"}) {
+    EXPECT_CONTAINS(error({"--domain", "muc.example.org", "--secret-file", secret_file_,
+                           "--max-occupants", bad}),
+                    std::string("--max-occupants '") + bad + "'");
+  }
+}
+
+TEST_F(CliTest, PolicyFromEnvironmentAndCommandLineWins) {
+  Env env{{"MUCD_CREATE_ROOMS", "example.org"}, {"MUCD_MAX_OCCUPANTS", "7"}};
+  auto from_env = options({"--domain", "muc.example.org", "--secret-file", secret_file_}, env);
+  EXPECT_EQ(from_env.room_creator_domains, std::vector<std::string>{"example.org"});
+  EXPECT_EQ(from_env.max_occupants, 7u);
+  auto from_cli = options({"--domain", "muc.example.org", "--secret-file", secret_file_,
+                           "--create-rooms", "anyone", "--max-occupants", "9"},
+                          env);
+  EXPECT_FALSE(from_cli.room_creator_domains.has_value());
+  EXPECT_EQ(from_cli.max_occupants, 9u);
+}
+
+TEST_F(CliTest, HelpDocumentsPolicyOptions) {
+  auto text = help_text();
+  for (const char* needle : {"--create-rooms", "anyone", "admins", "--max-occupants",
+                             "MUCD_CREATE_ROOMS", "MUCD_MAX_OCCUPANTS"}) {
+    EXPECT_CONTAINS(text, needle);
+  }
+}
+
 TEST_F(CliTest, VersionText) {
   EXPECT_EQ(version_text(), std::string("mucd ") + MUCD_VERSION + "\n");
 }

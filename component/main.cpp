@@ -49,6 +49,8 @@ std::unique_ptr<StanzaHandler> make_engine(const Options& options, const Clock& 
   config.admins = options.admins;
   config.sender_rate = options.rate_limit.per_second;
   config.sender_burst = options.rate_limit.burst;
+  config.room_creator_domains = options.room_creator_domains;
+  config.max_occupants = options.max_occupants;
   return std::make_unique<muc::Service>(std::move(config), clock);
 }
 

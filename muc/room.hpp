@@ -36,6 +36,8 @@ struct RoomEnv {
   std::function<std::string()> new_id;
   // Whether users without an affiliation may register with a room.
   bool allow_unaffiliated_register = false;
+  // The most occupants the room admits (owners and admins always enter); nullopt: no limit.
+  std::optional<size_t> max_occupants;
 };
 
 struct AffiliationEntry {

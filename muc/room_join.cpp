@@ -1,6 +1,6 @@
 // The checks a join (or a nick change) must pass, in Prosody's priority order, because the
 // order decides which error a client sees: nick prep (2), empty nick (1), reserved nick (0),
-// members-only (-5), outcast (-10), password (-20), room lock (-30).
+// members-only (-5), outcast (-10), password (-20), then mucd's occupant limit, room lock (-30).
 #include <algorithm>
 #include <cctype>
 
@@ -70,6 +70,13 @@ bool Room::veto_join(const Stanza& stanza, const Occupant& occupant, bool is_new
         return true;
       }
     }
+  }
+  // XEP-0045 §7.2.10: a full room refuses newcomers, but never its owners and admins. A further
+  // session of an occupant (same nick, same user) is not a newcomer.
+  if (env_.max_occupants && occupants_.size() >= *env_.max_occupants &&
+      !occupants_.count(occupant.occupant_jid()) && rank(affiliation) < rank(Affiliation::Admin)) {
+    send_join_error(stanza, room_error(ErrorType::Wait, Condition::ServiceUnavailable));
+    return true;
   }
   if (!is_new_room && locked()) {
     send_join_error(stanza,

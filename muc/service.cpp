@@ -40,6 +40,14 @@ bool Service::is_admin(std::string_view bare_jid) const {
   return std::find(config_.admins.begin(), config_.admins.end(), bare_jid) != config_.admins.end();
 }
 
+bool Service::may_create_rooms(std::string_view bare_jid) const {
+  if (!config_.room_creator_domains || is_admin(bare_jid)) return true;
+  auto at = bare_jid.find('@');
+  std::string_view domain = at == std::string_view::npos ? bare_jid : bare_jid.substr(at + 1);
+  const auto& domains = *config_.room_creator_domains;
+  return std::find(domains.begin(), domains.end(), domain) != domains.end();
+}
+
 const Room* Service::find_room(std::string_view jid) const {
   auto it = rooms_.find(std::string(jid));
   return it == rooms_.end() ? nullptr : it->second.get();
@@ -53,6 +61,7 @@ RoomEnv Service::room_env() {
   env.is_service_admin = [this](std::string_view jid) { return is_admin(jid); };
   env.new_id = [this] { return new_id_(); };
   env.allow_unaffiliated_register = config_.allow_unaffiliated_register;
+  env.max_occupants = config_.max_occupants;
   return env;
 }
 
@@ -168,6 +177,10 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
                    child_ns(stanza.root(), "x", ns::kMuc);
     if (!creates) {
       bounce(Condition::ItemNotFound, ErrorType::Cancel);
+      return;
+    }
+    if (!may_create_rooms(bare_of(stanza.from()))) {
+      bounce(Condition::NotAllowed, ErrorType::Cancel, "Room creation is restricted");
       return;
     }
     Room& room = create_room(room_jid);

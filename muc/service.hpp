@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ struct ServiceConfig {
   // second; beyond that, policy-violation (wait). Service admins are exempt; rate 0 turns it off.
   double sender_rate = 20.0;
   double sender_burst = 200.0;
+  // Who may create rooms: nullopt lets anyone; otherwise the admins and the users of these
+  // domains may (an empty list: admins only). Refused creations get not-allowed, as Prosody's
+  // restrict_room_creation answers.
+  std::optional<std::vector<std::string>> room_creator_domains;
+  // The most occupants a room admits; its owners and admins always enter. nullopt: no limit.
+  std::optional<size_t> max_occupants;
 };
 
 class Service final : public StanzaHandler {
@@ -42,6 +49,8 @@ class Service final : public StanzaHandler {
   void set_id_generator(std::function<std::string()> generator) { new_id_ = std::move(generator); }
 
   bool is_admin(std::string_view bare_jid) const;
+  // Whether the user with this bare JID may create a room (the service policy).
+  bool may_create_rooms(std::string_view bare_jid) const;
   const Room* find_room(std::string_view jid) const;
   size_t room_count() const { return rooms_.size(); }
 

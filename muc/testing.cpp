@@ -4,16 +4,16 @@
 
 namespace mucd::muc::testing {
 
-namespace {
 ServiceConfig test_config() {
   ServiceConfig c;
   c.domain = "conference.localhost";
   c.admins = {"admin@localhost"};
   return c;
 }
-}  // namespace
 
-ServiceHarness::ServiceHarness() : service(test_config(), clock) {
+ServiceHarness::ServiceHarness() : ServiceHarness(test_config()) {}
+
+ServiceHarness::ServiceHarness(ServiceConfig config) : service(std::move(config), clock) {
   service.set_id_generator([this] { return "gen" + std::to_string(++next_id); });
 }
 

@@ -20,10 +20,15 @@ class RecordingOutbox final : public Outbox {
   std::vector<Stanza> sent;
 };
 
+// The configuration of the default harness: conference.localhost, admin@localhost as admin.
+ServiceConfig test_config();
+
 // A service for conference.localhost with admin@localhost as administrator.
 class ServiceHarness {
  public:
   ServiceHarness();
+  // A service with another configuration (the domain should stay conference.localhost).
+  explicit ServiceHarness(ServiceConfig config);
   // Handles one stanza given as XML and returns what the service sent in answer.
   std::vector<Stanza> send(std::string_view xml);
   // Joins `nick` in `room` for `jid` and configures the room when it is created.

@@ -8,7 +8,7 @@ packages=(
   libstrophe-dev libpugixml-dev libleveldb-dev libfmt-dev libidn-dev
   libgtest-dev libgmock-dev
   prosody lua-unbound
-  python3 python3-pytest
+  python3 python3-pytest python3-slixmpp
 )
 
 missing=()

@@ -39,6 +39,35 @@ def script_cases():
     return cases
 
 
+def script_settings(path):
+    """Settings a script asks for in comment lines of its header (before `-----`):
+
+        # mucd-args: --max-occupants 2         extra mucd arguments (shell words)
+        # prosody-conference: restrict_room_creation = "admin"
+                                               a line for the Component section of Prosody's
+                                               built-in MUC in the parity run (repeatable)
+        # parity-skip: REASON                  no parity run: Prosody's MUC has no equivalent
+
+    Returns {"mucd_args": [...], "prosody_conference": "...", "parity_skip": reason or None}."""
+    import shlex
+    settings = {"mucd_args": [], "prosody_conference": "", "parity_skip": None}
+    with open(path) as f:
+        for line in f:
+            if line.strip() == "-----":
+                break
+            m = re.match(r"#\s*(mucd-args|prosody-conference|parity-skip):\s*(.*?)\s*$", line)
+            if not m:
+                continue
+            key, value = m.groups()
+            if key == "mucd-args":
+                settings["mucd_args"] += shlex.split(value)
+            elif key == "prosody-conference":
+                settings["prosody_conference"] += "\t" + value + "\n"
+            else:
+                settings["parity_skip"] = value
+    return settings
+
+
 def is_own_script(path):
     """mucd's own scripts (scansion/scripts/) are written complete and run in --strict mode; the
     seeds run in upstream-compatible mode, as Prosody's own test suite runs them."""

@@ -7,7 +7,8 @@ import os
 import pytest
 
 import harness
-from conftest import ALLOWLIST, is_own_script, mucd_service, require, script_cases
+from conftest import (ALLOWLIST, is_own_script, mucd_service, require, script_cases,
+                      script_settings)
 
 MUC = "http://jabber.org/protocol/muc"
 
@@ -49,12 +50,16 @@ def test_parity(path, scansion_bin, tmp_path):
     allowlist = harness.load_allowlist(ALLOWLIST)
     name = harness.script_name(path)
     strict = is_own_script(path)
-    script = loosened_copy(require(path), str(tmp_path / "scripts"))
+    settings = script_settings(require(path))
+    if settings["parity_skip"]:
+        pytest.skip(f"no parity run for {name}: {settings['parity_skip']}")
+    script = loosened_copy(path, str(tmp_path / "scripts"))
     prosody_rec, mucd_rec = str(tmp_path / "prosody"), str(tmp_path / "mucd")
-    with harness.ProsodyHost(muc=harness.BUILTIN) as host:
+    with harness.ProsodyHost(muc=harness.BUILTIN,
+                             extra_conference=settings["prosody_conference"]) as host:
         prosody_run = harness.run_scansion(host, [script], strict=strict,
                                            record_dir=prosody_rec)
-    with mucd_service() as (host, mucd):
+    with mucd_service(extra_args=settings["mucd_args"]) as (host, mucd):
         mucd_run = harness.run_scansion(host, [script], strict=strict, record_dir=mucd_rec)
     report = harness.compare_recordings_report(prosody_rec, mucd_rec, allowlist, scripts=[name])
     REPORTS[name] = report

@@ -12,17 +12,18 @@ import pytest
 import harness
 from harness.processes import describe_status
 from conftest import (SCRIPTS_DIR, SEEDS, is_own_script, mucd_service, require, script_cases,
-                      seed_path)
+                      script_settings, seed_path)
 
 CASES = script_cases()
 
 
 def run_against_mucd(path, **kw):
-    """Runs one script against a fresh Prosody+mucd, then stops mucd.
+    """Runs one script against a fresh Prosody+mucd (with the script's `# mucd-args:`), then
+    stops mucd.
 
     Returns (run, result, problems, diagnostics); problems lists what went wrong with mucd
     itself: died during the script, did not exit 0 on SIGTERM, or a sanitizer report."""
-    with mucd_service() as (host, mucd):
+    with mucd_service(extra_args=script_settings(path)["mucd_args"]) as (host, mucd):
         run = harness.run_scansion(host, [path], **kw)
         problems = [] if mucd.running() else [
             f"mucd {describe_status(mucd.returncode)} during the script"]
