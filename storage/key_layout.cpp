@@ -62,6 +62,25 @@ std::string occupant_prefix(std::string_view room_jid) {
   return under_room(kOccupant, room_jid);
 }
 
+std::string occupants_prefix() {
+  return std::string(kOccupant);
+}
+
+std::optional<std::string_view> occupant_room_of(std::string_view key) {
+  if (!key.starts_with(kOccupant)) return std::nullopt;
+  key.remove_prefix(kOccupant.size());
+  const size_t end = key.find(kSeparator);
+  if (end == std::string_view::npos || end == 0) return std::nullopt;
+  return key.substr(0, end);
+}
+
+std::string occupants_after(std::string_view room_jid) {
+  // The separator is '\0', so "\x01" sorts right after it and before any other room's keys.
+  std::string key(kOccupant);
+  key.append(room_jid).push_back('\x01');
+  return key;
+}
+
 std::string describe(std::string_view key) {
   std::string out;
   out.reserve(key.size());

@@ -38,6 +38,12 @@ std::string history_prefix(std::string_view room_jid);
 
 std::string occupant(std::string_view room_jid, std::string_view nick, std::string_view real_jid);
 std::string occupant_prefix(std::string_view room_jid);
+// Every occupant key starts with this (list_occupied_rooms).
+std::string occupants_prefix();
+// The room JID of a key that starts with occupants_prefix(), or nullopt for any other key.
+std::optional<std::string_view> occupant_room_of(std::string_view key);
+// The smallest key that sorts after every occupant key of `room_jid` (to skip past them).
+std::string occupants_after(std::string_view room_jid);
 
 // Printable form of a key for error messages: "\0" and other non-printable bytes escaped.
 std::string describe(std::string_view key);

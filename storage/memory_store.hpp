@@ -21,6 +21,7 @@ class MemoryStore final : public RoomStore {
 
   Status load_room(std::string_view room_jid, RoomRecord* out) const override;
   Status list_rooms(std::vector<std::string>* out) const override;
+  Status list_occupied_rooms(std::vector<std::string>* out) const override;
   Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const override;
   Status load_occupants(std::string_view room_jid, std::vector<OccupantRecord>* out) const override;
 
@@ -38,6 +39,9 @@ class MemoryStore final : public RoomStore {
   };
 
   void apply(StoreBatch::SaveRoom&& op);
+  void apply(StoreBatch::SaveSettings&& op);
+  void apply(StoreBatch::PutAffiliation&& op);
+  void apply(StoreBatch::RemoveAffiliation&& op);
   void apply(StoreBatch::ForgetRoom&& op);
   void apply(StoreBatch::AppendHistory&& op);
   void apply(StoreBatch::PutOccupant&& op);
