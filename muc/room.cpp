@@ -30,7 +30,7 @@ void Room::stamp_occupant_id(Stanza& stanza, std::string_view bare_jid) {
   while (auto old = child_ns(root, "occupant-id", kOccupantId)) root.remove_child(old);
   if (occupant_id_salt_.empty()) {
     occupant_id_salt_ = env_.new_id() + env_.new_id();
-    dirty_ = true;
+    changes_.settings = true;
   }
   auto digest = hmac_sha256(bare_jid, occupant_id_salt_);
   add_child(root, "occupant-id", kOccupantId)
@@ -76,8 +76,19 @@ std::optional<Occupant> Room::occupant_by_real_jid(std::string_view real_jid) co
   return occupant_by_nick(*nick);
 }
 
+void Room::note_occupant_change(const std::string& occupant_jid) {
+  if (changes_.occupants.count(occupant_jid)) return;
+  std::vector<std::string>& live = changes_.occupants[occupant_jid];
+  if (auto old = occupants_.find(occupant_jid); old != occupants_.end()) {
+    for (const auto& s : old->second.sessions()) {
+      if (is_available(s.presence)) live.push_back(s.jid);
+    }
+  }
+}
+
 std::optional<Occupant> Room::save_occupant(Occupant occupant) {
   const std::string id = occupant.occupant_jid();
+  note_occupant_change(id);
   if (auto old = occupants_.find(id); old != occupants_.end()) {
     for (const auto& s : old->second.sessions()) jid_nick_.erase(s.jid);
   }
@@ -324,7 +335,8 @@ void Room::handle_first_presence(const Stanza& stanza) {
   // and a password given in the creating presence becomes the room's password.
   locked_until_ = env_.clock->now() + std::chrono::seconds(300);
   affiliations_[bare].affiliation = Affiliation::Owner;
-  dirty_ = true;
+  changes_.settings = true;
+  changes_.affiliations.insert(bare);
   auto muc_x = child_ns(stanza.root(), "x", ns::kMuc);
   if (auto pw = muc_x.child("password"); pw) config_.password = pw.text().get();
 

@@ -19,8 +19,8 @@ pugi::xml_node first_element(pugi::xml_node parent) {
 
 }  // namespace
 
-Service::Service(ServiceConfig config, const Clock& clock)
-    : config_(std::move(config)), clock_(clock), random_(std::random_device{}()) {
+Service::Service(ServiceConfig config, const Clock& clock, storage::RoomStore* store)
+    : config_(std::move(config)), clock_(clock), random_(std::random_device{}()), store_(store) {
   new_id_ = [this] {
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -59,7 +59,7 @@ Room& Service::create_room(const std::string& jid) {
   return r;
 }
 
-void Service::handle(const Stanza& stanza, Outbox& out) {
+void Service::dispatch(const Stanza& stanza, Outbox& out) {
   current_out_ = &out;
   std::string_view kind = stanza.name();
   if (kind != "message" && kind != "presence" && kind != "iq") return;
@@ -122,6 +122,7 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
     out.send(error_reply(stanza, ErrorSpec{etype, condition, text, config_.domain}));
   };
 
+  if (kind == "iq" && (type == "result" || type == "error") && handle_probe_answer(stanza)) return;
   if (auto tomb = tombstones_.find(room_jid); tomb != tombstones_.end()) {
     bool admin_join = is_admin(bare_of(stanza.from())) && kind == "presence" && type.empty();
     if (tomb->second.expires < clock_.now() || admin_join) {
@@ -140,6 +141,7 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
     }
   }
 
+  if (!prepare_room(room_jid, &stanza, out)) return;
   auto it = rooms_.find(room_jid);
   if (it == rooms_.end()) {
     bool creates = kind == "presence" && type.empty() && to.has_resource() &&
@@ -330,6 +332,7 @@ void Service::command_destroy(const Stanza& stanza, pugi::xml_node command, Outb
   }
   std::vector<std::string> destroyed;
   for (const auto& jid : wanted) {
+    if (!prepare_room(jid, nullptr, out)) continue;
     auto it = rooms_.find(jid);
     if (it == rooms_.end()) continue;
     if (it->second->destroy(std::nullopt, std::nullopt, std::nullopt)) {
@@ -374,6 +377,7 @@ void Service::command_set_affiliation(const Stanza& stanza, pugi::xml_node comma
   }
   SubmittedForm form = SubmittedForm::read(x);
   auto room_jid = form.value("room").value_or("");
+  if (!room_jid.empty()) prepare_room(room_jid, nullptr, out);
   auto it = rooms_.find(room_jid);
   if (it == rooms_.end()) {
     Stanza reply = command_reply(stanza, command, "canceled", session);
