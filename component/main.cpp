@@ -93,7 +93,7 @@ int serve(Options options) {
   SystemClock clock;
   auto engine = make_engine(options, clock, *store);
   size_t restored = 0;
-  if (storage::Status s = engine->restore_occupied_rooms(&restored); !s.ok()) {
+  if (storage::Status s = engine->restore_from_store(&restored); !s.ok()) {
     log::error("{}", store_problem(options.data_dir, s));
     return 1;
   }

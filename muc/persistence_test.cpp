@@ -46,6 +46,9 @@ class TestStore final : public storage::RoomStore {
   storage::Status list_occupied_rooms(std::vector<std::string>* out) const override {
     return inner.list_occupied_rooms(out);
   }
+  storage::Status list_listed_rooms(std::vector<storage::ListingRecord>* out) const override {
+    return inner.list_listed_rooms(out);
+  }
   storage::Status load_history(std::string_view jid,
                                std::vector<storage::HistoryRecord>* out) const override {
     return inner.load_history(jid, out);
@@ -386,7 +389,7 @@ TEST(Restart, OccupantIdsStayTheSame) {
   const std::string before = id_in(h.say(kJuliet, "one"), kRomeo);
   h.restart();
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_occupied_rooms(&rooms).ok());
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
   EXPECT_EQ(id_in(h.say(kJuliet, "two"), kRomeo), before);
   EXPECT_NE(before, "(none)");
 }
@@ -409,7 +412,7 @@ TEST(Restart, OccupiedRoomsAreRestoredAndTheirSessionsChecked) {
 
   h.restart();  // as after kill -9
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_occupied_rooms(&rooms).ok());
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
   EXPECT_EQ(rooms, 1u);
   EXPECT_EQ(h.service->room_count(), 1u);
   ASSERT_NE(h.service->find_room(kGarden), nullptr);
@@ -469,7 +472,7 @@ TEST(Restart, AnAnswerFromSomeoneElseDoesNotCount) {
   h.persistent_garden();
   h.restart();
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_occupied_rooms(&rooms).ok());
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
   auto pings = h.connected();
   ASSERT_EQ(pings.size(), 2u);
   const std::string id(pings[0].id());
@@ -489,6 +492,68 @@ TEST(Restart, ARoomLoadedLaterIsCheckedAtOnce) {
   auto out = h.say(kJuliet, "anyone?");   // loads the room, with its stored occupants
   EXPECT_EQ(to(out, kRomeo).size(), 2u);  // the message and the ping
   EXPECT_EQ(h.service->pending_probes(), 2u);
+}
+
+TEST(Restart, PublicRoomsStayListedWhenUnloadedAndAfterARestart) {
+  StoreHarness h;
+  auto items = [&h] {
+    auto out = h.send(
+        "<iq from='nurse@localhost/n' to='conference.localhost' type='get' id='i'><query "
+        "xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    std::vector<std::string> listed;
+    for (auto item : out[0].root().child("query").children("item")) {
+      listed.push_back(std::string(item.attribute("jid").value()) + "=" +
+                       item.attribute("name").value());
+    }
+    return listed;
+  };
+  h.join(kRomeo, "romeo");
+  h.configure(
+      "<field var='muc#roomconfig_persistentroom'><value>1</value></field>"
+      "<field var='muc#roomconfig_publicroom'><value>1</value></field>"
+      "<field var='muc#roomconfig_roomname'><value>Garden</value></field>");
+  h.send(
+      "<presence from='romeo@localhost/r1' to='garden@conference.localhost/romeo' "
+      "type='unavailable'/>");
+  EXPECT_EQ(h.service->find_room(kGarden), nullptr);
+  EXPECT_THAT(items(), ElementsAre("garden@conference.localhost=Garden"));
+
+  h.restart();
+  size_t rooms = 0;
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  EXPECT_EQ(rooms, 0u);
+  EXPECT_THAT(items(), ElementsAre("garden@conference.localhost=Garden"));
+
+  // Hidden again: off the list, in memory and in the store.
+  h.join(kRomeo, "romeo");
+  h.configure("<field var='muc#roomconfig_publicroom'><value>0</value></field>");
+  EXPECT_THAT(items(), IsEmpty());
+  h.restart();
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  EXPECT_THAT(items(), IsEmpty());
+
+  // Public again, then destroyed by an administrator who sees it in the destroy form.
+  h.configure("<field var='muc#roomconfig_publicroom'><value>1</value></field>");
+  h.send(
+      "<presence from='romeo@localhost/r1' to='garden@conference.localhost/romeo' "
+      "type='unavailable'/>");
+  auto form = h.send(
+      "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
+      "xmlns='http://jabber.org/protocol/commands' "
+      "node='http://prosody.im/protocol/muc#destroy'/></iq>");
+  auto field =
+      form[0].root().child("command").child("x").find_child_by_attribute("field", "var", "rooms");
+  EXPECT_STREQ(field.child("option").child("value").text().get(), "garden@conference.localhost");
+  h.send(
+      "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
+      "xmlns='http://jabber.org/protocol/commands' node='http://prosody.im/protocol/muc#destroy' "
+      "sessionid='s'><x xmlns='jabber:x:data' type='submit'><field var='rooms'>"
+      "<value>garden@conference.localhost</value></field></x></command></iq>");
+  EXPECT_THAT(items(), IsEmpty());
+  EXPECT_THAT(h.store.rooms(), IsEmpty());
+  std::vector<storage::ListingRecord> listed;
+  ASSERT_TRUE(h.store.inner.list_listed_rooms(&listed).ok());
+  EXPECT_THAT(listed, IsEmpty());
 }
 
 // --- a failing store ---
@@ -640,7 +705,7 @@ TEST(PersistenceRecords, ConfigRoundTripsThroughTheRecord) {
   const RoomConfig before = h.service->find_room(kGarden)->config();
   h.restart();
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_occupied_rooms(&rooms).ok());
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
   const RoomConfig& after = h.service->find_room(kGarden)->config();
   EXPECT_EQ(after.name, "Garden");
   EXPECT_EQ(after.description, before.description);

@@ -243,13 +243,10 @@ void Service::handle_domain_disco_items(const Stanza& stanza, Outbox& out) {
       }
     }
   } else if (node.empty()) {
-    for (const auto& [jid, room] : rooms_) {
-      if (room->config().hidden || room->locked()) continue;
+    for (const auto& [jid, name] : public_rooms()) {
       auto item = query.append_child("item");
       item.append_attribute("jid").set_value(jid.c_str());
-      if (!room->config().name.empty()) {
-        item.append_attribute("name").set_value(room->config().name.c_str());
-      }
+      if (!name.empty()) item.append_attribute("name").set_value(name.c_str());
     }
   } else {
     query.append_attribute("node").set_value(node.c_str());
@@ -315,7 +312,7 @@ void Service::command_destroy(const Stanza& stanza, pugi::xml_node command, Outb
     form.instructions = "Select the rooms to destroy";
     FormField rooms{
         .var = "rooms", .type = "list-multi", .label = "Rooms to destroy:", .required = true};
-    for (const auto& [jid, room] : rooms_) rooms.options.push_back({jid, jid});
+    for (const auto& jid : all_room_jids()) rooms.options.push_back({jid, jid});
     form.fields = {{.var = "FORM_TYPE", .type = "hidden", .values = {std::string(kDestroyNode)}},
                    rooms};
     write_form(cmd, form);

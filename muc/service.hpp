@@ -12,7 +12,7 @@
 // to their state before the turn, and the stanza is answered with internal-server-error.
 //
 // Rooms load lazily from the store on their first stanza; start-up loads only the rooms that
-// have occupants (restore_occupied_rooms), and checks each restored session with an XEP-0199
+// have occupants (restore_from_store), and checks each restored session with an XEP-0199
 // ping once connected: a session that is gone, or does not answer within probe_timeout, leaves
 // the room with status 333.
 #pragma once
@@ -56,10 +56,11 @@ class Service final : public StanzaHandler {
   // Removes sessions whose check timed out; syncs writes that were not synced yet.
   void on_tick(Outbox& out) override;
 
-  // Loads the rooms that have stored occupants, so that those occupants receive messages after
-  // a restart without rejoining; their sessions are checked once connected. Sets *rooms to the
-  // number loaded. A room that cannot be read is logged and skipped; a failing store is returned.
-  storage::Status restore_occupied_rooms(size_t* rooms);
+  // Reads what start-up needs from the store: the public room list, and the rooms that have
+  // stored occupants, so that those occupants receive messages after a restart without
+  // rejoining (their sessions are checked once connected). Sets *rooms to the number of rooms
+  // loaded. A room that cannot be read is logged and skipped; a failing store is returned.
+  storage::Status restore_from_store(size_t* rooms);
   // Makes every write so far durable (a synced empty batch); for a clean stop.
   storage::Status sync();
 
@@ -103,6 +104,10 @@ class Service final : public StanzaHandler {
   void send_probes(Outbox& out);
   bool handle_probe_answer(const Stanza& stanza);
   void remove_session(const Probe& probe, std::string_view condition);
+  // The public room list (disco#items): JID -> name, loaded rooms and listed stored ones.
+  std::map<std::string, std::string> public_rooms() const;
+  // Every room, loaded or stored (the administrators' destroy form).
+  std::vector<std::string> all_room_jids() const;
 
   void handle_to_domain(const Stanza& stanza, Outbox& out);
   void handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out);
@@ -142,8 +147,9 @@ class Service final : public StanzaHandler {
   Turn* turn_ = nullptr;
   bool unsynced_ = false;  // a batch was written without sync since the last sync
   bool connected_ = false;
-  std::vector<Probe> unprobed_;          // sessions to check once connected
-  std::map<std::string, Probe> probes_;  // checks under way, by iq id
+  std::vector<Probe> unprobed_;                // sessions to check once connected
+  std::map<std::string, Probe> probes_;        // checks under way, by iq id
+  std::map<std::string, std::string> listed_;  // stored public rooms: JID -> name, as stored
   uint64_t probe_counter_ = 0;
 };
 

@@ -2,6 +2,7 @@
 // write fails), lazy loading, and checking restored occupants. See service.hpp for the contract
 // and persistence.hpp for the mapping of a room to storage records.
 #include <algorithm>
+#include <set>
 
 #include "core/log.hpp"
 #include "muc/persistence.hpp"
@@ -71,6 +72,8 @@ struct Service::Turn {
     std::optional<Tombstone> tombstone;
   };
   std::map<std::string, Before> rooms;
+  // Listing changes written by the turn, applied to listed_ once stored (nullopt: unlisted).
+  std::map<std::string, std::optional<std::string>> listings;
 };
 
 void Service::handle(const Stanza& stanza, Outbox& out) {
@@ -168,6 +171,26 @@ void Service::finish_turn(const Stanza* cause) {
     }
   }
 
+  // The public room list follows: a persistent room that is public and open is listed.
+  for (const auto& [jid, before] : turn.rooms) {
+    auto it = rooms_.find(jid);
+    std::optional<std::string> wanted;
+    if (it != rooms_.end() && it->second->config().persistent && !it->second->config().hidden &&
+        !it->second->locked()) {
+      wanted = it->second->config().name;
+    }
+    auto listed = listed_.find(jid);
+    const std::optional<std::string> stored =
+        listed == listed_.end() ? std::nullopt : std::optional<std::string>(listed->second);
+    if (wanted == stored) continue;
+    if (wanted) {
+      batch.list_room({jid, *wanted});
+    } else if (it != rooms_.end() && it->second->config().persistent) {
+      batch.unlist_room(jid);
+    }  // else forgotten above, listing included
+    turn.listings[jid] = wanted;
+  }
+
   const bool writes = !batch.empty();
   const storage::Status s = writes ? store_->commit(std::move(batch), sync) : storage::Status();
   if (s.ok()) {
@@ -175,6 +198,13 @@ void Service::finish_turn(const Stanza* cause) {
       unsynced_ = false;
     } else if (writes) {
       unsynced_ = true;
+    }
+    for (auto& [jid, listing] : turn.listings) {
+      if (listing) {
+        listed_[jid] = std::move(*listing);
+      } else {
+        listed_.erase(jid);
+      }
     }
     turn.held.flush(*turn.target);
     // A persistent room nobody is in is all in the store: it need not stay in memory.
@@ -219,9 +249,12 @@ void Service::roll_back(Turn& turn) {
   }
 }
 
-storage::Status Service::restore_occupied_rooms(size_t* rooms) {
+storage::Status Service::restore_from_store(size_t* rooms) {
   *rooms = 0;
   if (!store_) return {};
+  std::vector<storage::ListingRecord> listings;
+  if (storage::Status s = store_->list_listed_rooms(&listings); !s.ok()) return s;
+  for (storage::ListingRecord& l : listings) listed_[std::move(l.jid)] = std::move(l.name);
   std::vector<std::string> jids;
   if (storage::Status s = store_->list_occupied_rooms(&jids); !s.ok()) return s;
   for (const std::string& jid : jids) {
@@ -239,6 +272,30 @@ storage::Status Service::restore_occupied_rooms(size_t* rooms) {
     ++*rooms;
   }
   return {};
+}
+
+std::map<std::string, std::string> Service::public_rooms() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [jid, name] : listed_) {
+    if (!rooms_.count(jid)) out.emplace(jid, name);
+  }
+  for (const auto& [jid, room] : rooms_) {
+    if (room->config().hidden || room->locked()) continue;
+    out.emplace(jid, room->config().name);
+  }
+  return out;
+}
+
+std::vector<std::string> Service::all_room_jids() const {
+  std::vector<std::string> stored;
+  if (store_) {
+    if (storage::Status s = store_->list_rooms(&stored); !s.ok()) {
+      log::error("cannot list the stored rooms: {}", s.to_string());
+    }
+  }
+  std::set<std::string> all(stored.begin(), stored.end());
+  for (const auto& [jid, room] : rooms_) all.insert(jid);
+  return {all.begin(), all.end()};
 }
 
 storage::Status Service::sync() {

@@ -1,6 +1,8 @@
 #include "storage/dump.hpp"
 
 #include <limits>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "storage/json.hpp"
@@ -11,7 +13,7 @@ namespace {
 using json::quote;
 
 std::string room_line(const RoomRecord& room, const std::vector<HistoryRecord>& history,
-                      const std::vector<OccupantRecord>& occupants) {
+                      const std::vector<OccupantRecord>& occupants, const std::string* listed) {
   std::string out = "{\"jid\":" + quote(room.jid) + ",\"config\":{";
   bool first = true;
   for (const auto& [field, value] : room.config) {
@@ -44,7 +46,9 @@ std::string room_line(const RoomRecord& room, const std::vector<HistoryRecord>& 
     out += "{\"nick\":" + quote(o.nick) + ",\"real_jid\":" + quote(o.real_jid) +
            ",\"role\":" + quote(o.role) + ",\"presence_xml\":" + quote(o.presence_xml) + '}';
   }
-  out += "]}";
+  out += ']';
+  if (listed) out += ",\"listing\":{\"name\":" + quote(*listed) + '}';
+  out += '}';
   return out;
 }
 
@@ -54,7 +58,7 @@ class RoomReader {
   RoomReader(const json::Value& v, size_t index) : v_(v), where_("room " + std::to_string(index)) {}
 
   Status read(RoomRecord* room, std::vector<HistoryRecord>* history,
-              std::vector<OccupantRecord>* occupants) {
+              std::vector<OccupantRecord>* occupants, std::optional<ListingRecord>* listing) {
     if (!v_.is_object()) return bad("is not an object");
     room->jid = string(v_, "jid", true);
     if (!error_.ok()) return error_;
@@ -87,6 +91,10 @@ class RoomReader {
     for (const json::Value& o : list("occupants")) {
       occupants->push_back({string(o, "nick", true), string(o, "real_jid", true),
                             string(o, "role", false), string(o, "presence_xml", false)});
+    }
+    if (const json::Value* l = v_.find("listing")) {
+      if (!l->is_object()) return bad("listing is not an object");
+      *listing = ListingRecord{room->jid, string(*l, "name", false)};
     }
     return error_;
   }
@@ -132,6 +140,10 @@ Status export_rooms(const RoomStore& store, const std::function<void(std::string
   *rooms = 0;
   std::vector<std::string> jids;
   if (Status s = store.list_rooms(&jids); !s.ok()) return s;
+  std::vector<ListingRecord> listings;
+  if (Status s = store.list_listed_rooms(&listings); !s.ok()) return s;
+  std::map<std::string, std::string, std::less<>> listed;
+  for (ListingRecord& l : listings) listed.emplace(std::move(l.jid), std::move(l.name));
   write("{\"format\":" + quote(kDumpFormat) + ",\"version\":" + std::to_string(kDumpVersion) +
         ",\"rooms\":[\n");
   for (const std::string& jid : jids) {
@@ -141,7 +153,9 @@ Status export_rooms(const RoomStore& store, const std::function<void(std::string
     if (Status s = store.load_room(jid, &room); !s.ok()) return s;
     if (Status s = store.load_history(jid, &history); !s.ok()) return s;
     if (Status s = store.load_occupants(jid, &occupants); !s.ok()) return s;
-    write((*rooms == 0 ? "" : ",\n") + room_line(room, history, occupants));
+    auto l = listed.find(jid);
+    write((*rooms == 0 ? "" : ",\n") +
+          room_line(room, history, occupants, l == listed.end() ? nullptr : &l->second));
     ++*rooms;
   }
   write("\n]}\n");
@@ -173,9 +187,9 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
     RoomRecord room;
     std::vector<HistoryRecord> history;
     std::vector<OccupantRecord> occupants;
-    if (Status s = RoomReader(list->items[i], i + 1).read(&room, &history, &occupants); !s.ok()) {
-      return s;
-    }
+    std::optional<ListingRecord> listing;
+    Status s = RoomReader(list->items[i], i + 1).read(&room, &history, &occupants, &listing);
+    if (!s.ok()) return s;
     StoreBatch batch;
     const std::string jid = room.jid;
     batch.forget_room(jid);
@@ -184,7 +198,8 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
       batch.append_history(jid, std::move(h), std::numeric_limits<size_t>::max());
     }
     for (OccupantRecord& o : occupants) batch.put_occupant(jid, std::move(o));
-    if (Status s = batch.validate(); !s.ok()) {
+    if (listing) batch.list_room(std::move(*listing));
+    if (s = batch.validate(); !s.ok()) {
       return Status::invalid_argument("room " + jid + ": " + s.message());
     }
     batches.push_back(std::move(batch));

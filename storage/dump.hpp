@@ -7,7 +7,8 @@
 //      "subject": "...", "subject_from": "...",
 //      "affiliations": [{"jid": "...", "affiliation": "owner", "nick": "...", "reason": "..."}],
 //      "history": [{"seq": 1, "stamp_ms": 1700000000000, "from_nick": "...", "xml": "<message/>"}],
-//      "occupants": [{"nick": "...", "real_jid": "...", "role": "...", "presence_xml": "..."}]},
+//      "occupants": [{"nick": "...", "real_jid": "...", "role": "...", "presence_xml": "..."}],
+//      "listing": {"name": "..."}},   <- only for a room in the public room list
 //     ...]}
 //
 // One room per line, so a dump can be read and diffed. Config values are strings exactly as

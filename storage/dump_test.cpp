@@ -40,6 +40,7 @@ void fill(RoomStore& store) {
   batch.put_occupant("coven@chat.shakespeare.lit",
                      {"firstwitch", "crone1@shakespeare.lit/desktop", "moderator",
                       "<presence><show>dnd</show></presence>"});
+  batch.list_room({"coven@chat.shakespeare.lit", "The \"Coven\"\n"});
   RoomRecord empty;
   empty.jid = "empty@chat.shakespeare.lit";
   batch.save_room(empty);
@@ -59,6 +60,10 @@ void expect_same(const RoomStore& a, const RoomStore& b) {
   ASSERT_TRUE(a.list_rooms(&rooms_a).ok());
   ASSERT_TRUE(b.list_rooms(&rooms_b).ok());
   ASSERT_EQ(rooms_a, rooms_b);
+  std::vector<ListingRecord> listed_a, listed_b;
+  ASSERT_TRUE(a.list_listed_rooms(&listed_a).ok());
+  ASSERT_TRUE(b.list_listed_rooms(&listed_b).ok());
+  EXPECT_EQ(listed_a, listed_b);
   for (const std::string& jid : rooms_a) {
     RoomRecord ra, rb;
     std::vector<HistoryRecord> ha, hb;
@@ -82,6 +87,7 @@ TEST(Dump, ExportThenImportGivesTheSameStore) {
   const std::string text = export_text(original, &exported);
   EXPECT_EQ(exported, 2u);
   EXPECT_THAT(text, HasSubstr("\"format\":\"mucd-rooms\""));
+  EXPECT_THAT(text, HasSubstr("\"listing\":{\"name\":\"The \\\"Coven\\\"\\n\"}"));
 
   TestTempDir dir;
   auto opened = LevelDbStore::open(dir.sub("store"));

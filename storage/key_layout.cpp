@@ -9,6 +9,7 @@ constexpr std::string_view kRoom = "room/";
 constexpr std::string_view kAffiliation = "aff/";
 constexpr std::string_view kHistory = "hist/";
 constexpr std::string_view kOccupant = "occ/";
+constexpr std::string_view kListing = "list/";
 constexpr char kSeparator = '\0';
 
 std::string under_room(std::string_view kind, std::string_view room_jid) {
@@ -79,6 +80,14 @@ std::string occupants_after(std::string_view room_jid) {
   std::string key(kOccupant);
   key.append(room_jid).push_back('\x01');
   return key;
+}
+
+std::string listing(std::string_view room_jid) {
+  return std::string(kListing).append(room_jid);
+}
+
+std::string listing_prefix() {
+  return std::string(kListing);
 }
 
 std::string describe(std::string_view key) {

@@ -5,6 +5,7 @@
 //   "aff/"  room "\0" bare-jid                 -> AffiliationRecord
 //   "hist/" room "\0" seq (8 bytes big-endian) -> HistoryRecord
 //   "occ/"  room "\0" nick "\0" real-jid       -> OccupantRecord
+//   "list/" room                               -> ListingRecord (public rooms only)
 //
 // '\0' cannot occur in a JID or a nick (stringprep forbids control characters) and the store
 // refuses it (StoreBatch::validate), so the separator keeps a room from matching another room
@@ -44,6 +45,10 @@ std::string occupants_prefix();
 std::optional<std::string_view> occupant_room_of(std::string_view key);
 // The smallest key that sorts after every occupant key of `room_jid` (to skip past them).
 std::string occupants_after(std::string_view room_jid);
+
+std::string listing(std::string_view room_jid);
+// Every listing key starts with this (list_listed_rooms).
+std::string listing_prefix();
 
 // Printable form of a key for error messages: "\0" and other non-printable bytes escaped.
 std::string describe(std::string_view key);

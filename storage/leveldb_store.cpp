@@ -176,8 +176,19 @@ class BatchBuilder {
     return {};
   }
 
+  Status add(const StoreBatch::ListRoom& op) {
+    put(keys::listing(op.listing.jid), encoding::encode(op.listing));
+    return {};
+  }
+
+  Status add(const StoreBatch::UnlistRoom& op) {
+    erase(keys::listing(op.room_jid));
+    return {};
+  }
+
   Status add(const StoreBatch::ForgetRoom& op) {
     erase(keys::room(op.room_jid));
+    erase(keys::listing(op.room_jid));
     for (const std::string& prefix :
          {keys::affiliation_prefix(op.room_jid), keys::history_prefix(op.room_jid),
           keys::occupant_prefix(op.room_jid)}) {
@@ -313,6 +324,10 @@ Status LevelDbStore::list_occupied_rooms(std::vector<std::string>* out) const {
   if (!it->status().ok()) return from_leveldb(it->status(), "cannot read " + path_);
   *out = std::move(jids);
   return {};
+}
+
+Status LevelDbStore::list_listed_rooms(std::vector<ListingRecord>* out) const {
+  return load_all(keys::listing_prefix(), out);
 }
 
 Status LevelDbStore::load_history(std::string_view room_jid,

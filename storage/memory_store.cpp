@@ -43,6 +43,15 @@ void MemoryStore::apply(StoreBatch::RemoveAffiliation&& op) {
   }
 }
 
+void MemoryStore::apply(StoreBatch::ListRoom&& op) {
+  std::string jid = op.listing.jid;
+  rooms_[jid].listing = std::move(op.listing);
+}
+
+void MemoryStore::apply(StoreBatch::UnlistRoom&& op) {
+  if (auto it = rooms_.find(op.room_jid); it != rooms_.end()) it->second.listing.reset();
+}
+
 void MemoryStore::apply(StoreBatch::ForgetRoom&& op) {
   if (auto it = rooms_.find(op.room_jid); it != rooms_.end()) rooms_.erase(it);
 }
@@ -97,6 +106,15 @@ Status MemoryStore::list_occupied_rooms(std::vector<std::string>* out) const {
     if (!room.occupants.empty()) jids.push_back(jid);
   }
   *out = std::move(jids);
+  return {};
+}
+
+Status MemoryStore::list_listed_rooms(std::vector<ListingRecord>* out) const {
+  std::vector<ListingRecord> listed;
+  for (const auto& [jid, room] : rooms_) {
+    if (room.listing) listed.push_back(*room.listing);
+  }
+  *out = std::move(listed);
   return {};
 }
 

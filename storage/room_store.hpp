@@ -57,6 +57,10 @@ class RoomStore {
   // the rooms whose occupants must keep receiving messages after a restart.
   virtual Status list_occupied_rooms(std::vector<std::string>* out) const = 0;
 
+  // Replaces *out with the public room list, ordered by room JID (bytewise). Costs one read per
+  // listed room, whatever the number of rooms.
+  virtual Status list_listed_rooms(std::vector<ListingRecord>* out) const = 0;
+
   // Replaces *out with the room's history, oldest (lowest seq) first; empty when there is none.
   virtual Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const = 0;
 

@@ -266,6 +266,28 @@ TYPED_TEST(RoomStoreTest, OccupiedRoomsAreThoseWithStoredSessions) {
   EXPECT_THAT(occupied, ElementsAre("a@xy", "b@x"));
 }
 
+TYPED_TEST(RoomStoreTest, TheListingIsKeptApartAndGoesWithTheRoom) {
+  this->populate("a@x");
+  this->populate("b@x");
+  StoreBatch batch;
+  batch.list_room({"a@x", "Room A"});
+  batch.list_room({"b@x", ""});
+  batch.list_room({"c@x", "listed, not stored"});
+  batch.unlist_room("c@x");
+  batch.unlist_room("nobody@x");
+  ASSERT_TRUE(this->store().commit(std::move(batch), true).ok());
+  std::vector<ListingRecord> listed;
+  ASSERT_TRUE(this->store().list_listed_rooms(&listed).ok());
+  EXPECT_THAT(listed, ElementsAre(ListingRecord{"a@x", "Room A"}, ListingRecord{"b@x", ""}));
+
+  // Saving a room leaves its listing alone; forgetting it takes the listing too.
+  ASSERT_TRUE(this->store().save_room(this->room("a@x")).ok());
+  ASSERT_TRUE(this->store().forget_room("b@x").ok());
+  ASSERT_TRUE(this->store().list_listed_rooms(&listed).ok());
+  EXPECT_THAT(listed, ElementsAre(ListingRecord{"a@x", "Room A"}));
+  EXPECT_THAT(this->rooms(), ElementsAre("a@x"));
+}
+
 // --- history ---
 
 TYPED_TEST(RoomStoreTest, HistoryKeepsTheLastEntriesOldestFirst) {

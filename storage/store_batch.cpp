@@ -41,6 +41,14 @@ Status check(const StoreBatch::RemoveAffiliation& op) {
   return check_key_part("affiliation JID in " + op.room_jid, op.jid);
 }
 
+Status check(const StoreBatch::ListRoom& op) {
+  return check_key_part("room JID", op.listing.jid);
+}
+
+Status check(const StoreBatch::UnlistRoom& op) {
+  return check_key_part("room JID", op.room_jid);
+}
+
 Status check(const StoreBatch::ForgetRoom& op) {
   return check_key_part("room JID", op.room_jid);
 }
@@ -78,6 +86,14 @@ void StoreBatch::put_affiliation(std::string room_jid, AffiliationRecord affilia
 
 void StoreBatch::remove_affiliation(std::string room_jid, std::string jid) {
   operations_.push_back(RemoveAffiliation{std::move(room_jid), std::move(jid)});
+}
+
+void StoreBatch::list_room(ListingRecord listing) {
+  operations_.push_back(ListRoom{std::move(listing)});
+}
+
+void StoreBatch::unlist_room(std::string room_jid) {
+  operations_.push_back(UnlistRoom{std::move(room_jid)});
 }
 
 void StoreBatch::forget_room(std::string room_jid) {

@@ -30,7 +30,12 @@ class StoreBatch {
   void put_affiliation(std::string room_jid, AffiliationRecord affiliation);
   // Deletes one affiliation; removing an absent one is not an error.
   void remove_affiliation(std::string room_jid, std::string jid);
-  // Deletes the room record and everything under the room: affiliations, history, occupants.
+  // Puts the room in the public room list (or updates its name there).
+  void list_room(ListingRecord listing);
+  // Takes the room off the public room list; not an error when it is not listed.
+  void unlist_room(std::string room_jid);
+  // Deletes the room record and everything under the room: affiliations, history, occupants,
+  // its listing.
   // Forgetting an unknown room is not an error.
   void forget_room(std::string room_jid);
   // Stores `entry` under its seq (replacing an entry with the same seq), then deletes the
@@ -61,6 +66,12 @@ class StoreBatch {
     std::string room_jid;
     std::string jid;
   };
+  struct ListRoom {
+    ListingRecord listing;
+  };
+  struct UnlistRoom {
+    std::string room_jid;
+  };
   struct ForgetRoom {
     std::string room_jid;
   };
@@ -78,8 +89,9 @@ class StoreBatch {
     std::string nick;
     std::string real_jid;
   };
-  using Operation = std::variant<SaveRoom, SaveSettings, PutAffiliation, RemoveAffiliation,
-                                 ForgetRoom, AppendHistory, PutOccupant, RemoveOccupant>;
+  using Operation =
+      std::variant<SaveRoom, SaveSettings, PutAffiliation, RemoveAffiliation, ListRoom, UnlistRoom,
+                   ForgetRoom, AppendHistory, PutOccupant, RemoveOccupant>;
 
   const std::vector<Operation>& operations() const { return operations_; }
   std::vector<Operation> take_operations() && { return std::move(operations_); }
