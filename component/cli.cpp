@@ -27,6 +27,9 @@ enum class Opt {
   RateLimit,
   CreateRooms,
   MaxOccupants,
+  ListRooms,
+  Export,
+  Import,
   Version,
   Help
 };
@@ -49,6 +52,9 @@ constexpr OptSpec kOptions[] = {
     {"--max-occupants", Opt::MaxOccupants, true},
     {"--version", Opt::Version, false},
     {"--rate-limit", Opt::RateLimit, true},
+    {"--list-rooms", Opt::ListRooms, false},
+    {"--export", Opt::Export, true},
+    {"--import", Opt::Import, true},
     {"--help", Opt::Help, false},
 };
 
@@ -65,6 +71,8 @@ const OptSpec* find_option(std::string_view name) {
 // The values as given, before validation.
 struct RawOptions {
   std::optional<std::string> server, domain, secret, secret_file, data_dir, log_level, rate_limit;
+  std::optional<std::string> export_file, import_file;
+  bool list_rooms = false;
   std::vector<std::string> admins;
   std::optional<std::string> create_rooms, max_occupants;  // service policy
 };
@@ -89,7 +97,12 @@ std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
       return &raw.create_rooms;
     case Opt::MaxOccupants:
       return &raw.max_occupants;
+    case Opt::Export:
+      return &raw.export_file;
+    case Opt::Import:
+      return &raw.import_file;
     case Opt::Admin:
+    case Opt::ListRooms:
     case Opt::Version:
     case Opt::Help:
       return nullptr;
@@ -293,8 +306,35 @@ UsageError error(std::string what) {
   return UsageError{std::move(what)};
 }
 
+// An operator tool, when one was asked for: it needs only the data directory.
+std::optional<CliOutcome> resolve_tool(const RawOptions& raw, const EnvLookup& env) {
+  std::vector<std::string_view> asked;
+  if (raw.list_rooms) asked.push_back("--list-rooms");
+  if (raw.export_file) asked.push_back("--export");
+  if (raw.import_file) asked.push_back("--import");
+  if (asked.empty()) return std::nullopt;
+  if (asked.size() > 1) {
+    return error(fmt::format("{} and {} cannot be used together", asked[0], asked[1]));
+  }
+  StoreTool tool;
+  if (raw.export_file) {
+    tool.kind = StoreTool::Kind::Export;
+    tool.file = *raw.export_file;
+  } else if (raw.import_file) {
+    tool.kind = StoreTool::Kind::Import;
+    tool.file = *raw.import_file;
+  }
+  if (raw.data_dir) {
+    tool.data_dir = *raw.data_dir;
+  } else if (auto dir = env_value(env, "MUCD_DATA_DIR")) {
+    tool.data_dir = *dir;
+  }
+  return tool;
+}
+
 // Turns the raw values plus environment defaults into Options.
 CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
+  if (auto tool = resolve_tool(raw, env)) return std::move(*tool);
   Options options;
 
   // Server.
@@ -495,6 +535,10 @@ CliOutcome parse_command_line(int argc, char** argv, const EnvLookup& env) {
     if (!spec->takes_value) {
       if (eq != std::string_view::npos) return error(fmt::format("{} takes no value", name));
       if (spec->opt == Opt::Help) return ShowHelp{};
+      if (spec->opt == Opt::ListRooms) {
+        raw.list_rooms = true;
+        continue;
+      }
       return ShowVersion{};
     }
 
@@ -543,8 +587,8 @@ Options (each also as --option=value):
                         newline is removed
   --secret SECRET       the component secret itself; other local users can see
                         it in ps while mucd starts, prefer --secret-file
-  --data-dir PATH       where rooms will be stored (default {data_dir}); not used
-                        yet: rooms are kept in memory
+  --data-dir PATH       where persistent rooms are stored (default {data_dir});
+                        created when missing; one mucd per directory
   --admin JID           a bare JID (user@host) that administers every room;
                         repeat for more (default: none)
   --log-level LEVEL     error, warn, info or debug (default info)
@@ -561,6 +605,14 @@ Options (each also as --option=value):
   --version             print the version and exit
   --help                print this help and exit
 
+Operator tools, run instead of the service on --data-dir (need no --domain or
+secret; refused while a running mucd holds the directory):
+  --list-rooms          print the JID of every stored room, one per line
+  --export FILE         write every stored room as JSON to FILE (- for stdout);
+                        the file holds room passwords: it is created mode 0600
+  --import FILE         store the rooms of an --export file (- for stdin); a
+                        room in FILE replaces the stored room with the same JID
+
 The secret comes from exactly one of --secret-file, --secret or MUCD_SECRET.
 
 Environment (the command line wins):
@@ -575,8 +627,10 @@ Environment (the command line wins):
   MUCD_CREATE_ROOMS     default for --create-rooms
   MUCD_MAX_OCCUPANTS    default for --max-occupants
 
-Exit status: 0 after SIGTERM or SIGINT; 1 when the server refuses the
-component on the first connection; 2 for a bad command line.
+Exit status: 0 after SIGTERM or SIGINT (or a tool's success); 1 when the data
+directory cannot be used (not a mucd store, locked by a running mucd, not
+writable) or the server refuses the component on the first connection; 2 for a
+bad command line.
 )",
       fmt::arg("server", defaults.server.to_string()), fmt::arg("data_dir", defaults.data_dir),
       fmt::arg("rate", defaults.rate_limit.per_second),

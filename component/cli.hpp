@@ -37,6 +37,7 @@ struct Options {
   std::string domain;
   // The shared component secret. Never log it, print it or put it in an error message.
   std::string secret;
+  // Where rooms are stored (a LevelDB store; created when missing). One mucd per directory.
   std::string data_dir = "./mucd-data";
   // Bare JIDs (user@host), prepared, without duplicates.
   std::vector<std::string> admins;
@@ -58,7 +59,16 @@ struct UsageError {
   std::string what;
 };
 
-using CliOutcome = std::variant<Options, ShowHelp, ShowVersion, UsageError>;
+// An operator tool on the data directory instead of serving: --list-rooms, --export FILE or
+// --import FILE. Needs no domain and no secret; refuses a directory a running mucd holds.
+struct StoreTool {
+  enum class Kind { ListRooms, Export, Import };
+  Kind kind = Kind::ListRooms;
+  std::string file;  // Export and Import: the JSON file, "-" for stdout / stdin
+  std::string data_dir = "./mucd-data";
+};
+
+using CliOutcome = std::variant<Options, ShowHelp, ShowVersion, UsageError, StoreTool>;
 
 // Looks up an environment variable; nullopt when it is not set.
 using EnvLookup = std::function<std::optional<std::string>(const char* name)>;

@@ -483,6 +483,35 @@ TEST_F(CliTest, UsageErrorLine) {
             "mucd: unknown option '--x' (see mucd --help)\n");
 }
 
+// --- operator tools ---------------------------------------------------------------------------
+
+TEST_F(CliTest, ToolsNeedOnlyTheDataDirectory) {
+  auto list = parse({"--list-rooms", "--data-dir", "/var/lib/mucd"});
+  ASSERT_TRUE(std::holds_alternative<StoreTool>(list));
+  EXPECT_EQ(std::get<StoreTool>(list).kind, StoreTool::Kind::ListRooms);
+  EXPECT_EQ(std::get<StoreTool>(list).data_dir, "/var/lib/mucd");
+
+  auto exported = parse({"--export=rooms.json"}, {{"MUCD_DATA_DIR", "/srv/mucd"}});
+  ASSERT_TRUE(std::holds_alternative<StoreTool>(exported));
+  EXPECT_EQ(std::get<StoreTool>(exported).kind, StoreTool::Kind::Export);
+  EXPECT_EQ(std::get<StoreTool>(exported).file, "rooms.json");
+  EXPECT_EQ(std::get<StoreTool>(exported).data_dir, "/srv/mucd");
+
+  auto imported = parse({"--import", "-", "--domain", "muc.example.org"});
+  ASSERT_TRUE(std::holds_alternative<StoreTool>(imported));
+  EXPECT_EQ(std::get<StoreTool>(imported).kind, StoreTool::Kind::Import);
+  EXPECT_EQ(std::get<StoreTool>(imported).file, "-");
+  EXPECT_EQ(std::get<StoreTool>(imported).data_dir, "./mucd-data");
+}
+
+TEST_F(CliTest, OneToolAtATime) {
+  EXPECT_EQ(error({"--list-rooms", "--import", "x.json"}),
+            "--list-rooms and --import cannot be used together");
+  EXPECT_EQ(error({"--export", "a", "--export", "b"}), "--export is given twice");
+  EXPECT_EQ(error({"--list-rooms=yes"}), "--list-rooms takes no value");
+  EXPECT_EQ(error({"--export"}), "--export needs a value");
+}
+
 // --- help and version -------------------------------------------------------------------------
 
 TEST_F(CliTest, HelpAndVersionNeedNothingElse) {
@@ -504,13 +533,31 @@ TEST_F(CliTest, OptionErrorBeforeHelpIsReported) {
 
 TEST_F(CliTest, HelpDocumentsEveryOptionDefaultAndVariable) {
   auto text = help_text();
-  for (const char* needle : {"--server",       "--domain",        "--secret ",
-                             "--secret-file",  "--data-dir",      "--admin",
-                             "--log-level",    "--version",       "--help",
-                             "127.0.0.1:5347", "./mucd-data",     "default info",
-                             "[::1]:5347",     "MUCD_SERVER",     "MUCD_DOMAIN",
-                             "MUCD_SECRET",    "MUCD_DATA_DIR",   "MUCD_LOG_LEVEL",
-                             "MUCD_ADMINS",    "comma separated", "error, warn, info or debug"}) {
+  for (const char* needle : {"--server",
+                             "--domain",
+                             "--secret ",
+                             "--secret-file",
+                             "--data-dir",
+                             "--admin",
+                             "--log-level",
+                             "--version",
+                             "--help",
+                             "127.0.0.1:5347",
+                             "./mucd-data",
+                             "default info",
+                             "[::1]:5347",
+                             "MUCD_SERVER",
+                             "MUCD_DOMAIN",
+                             "MUCD_SECRET",
+                             "MUCD_DATA_DIR",
+                             "MUCD_LOG_LEVEL",
+                             "MUCD_ADMINS",
+                             "comma separated",
+                             "error, warn, info or debug",
+                             "--list-rooms",
+                             "--export FILE",
+                             "--import FILE",
+                             "0600"}) {
     EXPECT_CONTAINS(text, needle);
   }
 }

@@ -1,9 +1,16 @@
-// mucd: parse the command line, build the MUC service, keep the link to the server up until
-// SIGTERM or SIGINT.
+// mucd: parse the command line, open the room store, build the MUC service, keep the link to
+// the server up until SIGTERM or SIGINT. Or run one of the operator tools on the store.
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -14,6 +21,8 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "muc/service.hpp"
+#include "storage/dump.hpp"
+#include "storage/leveldb_store.hpp"
 
 namespace {
 
@@ -43,7 +52,8 @@ void install_signal_handlers() {
 }
 
 // The one place that knows how to build the engine from the options.
-std::unique_ptr<StanzaHandler> make_engine(const Options& options, const Clock& clock) {
+std::unique_ptr<muc::Service> make_engine(const Options& options, const Clock& clock,
+                                          storage::RoomStore& store) {
   muc::ServiceConfig config;
   config.domain = options.domain;
   config.admins = options.admins;
@@ -51,12 +61,20 @@ std::unique_ptr<StanzaHandler> make_engine(const Options& options, const Clock& 
   config.sender_burst = options.rate_limit.burst;
   config.room_creator_domains = options.room_creator_domains;
   config.max_occupants = options.max_occupants;
-  return std::make_unique<muc::Service>(std::move(config), clock);
+  return std::make_unique<muc::Service>(std::move(config), clock, &store);
 }
 
 void print(std::FILE* stream, const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stream);
   std::fflush(stream);
+}
+
+// The one line that says why the data directory cannot be used.
+std::string store_problem(const std::string& data_dir, const storage::Status& status) {
+  if (status.is_not_found()) {
+    return fmt::format("no mucd store in the data directory {} (see --data-dir)", data_dir);
+  }
+  return fmt::format("cannot use the data directory {}: {}", data_dir, status.message());
 }
 
 int serve(Options options) {
@@ -65,9 +83,29 @@ int serve(Options options) {
   log::info("mucd {} starting: server {}, domain {}, data dir {}, {} admin(s)", MUCD_VERSION,
             options.server.to_string(), options.domain, options.data_dir, options.admins.size());
 
+  // The store is opened before connecting: a directory we cannot use stops us before the server
+  // ever sees us.
+  const auto opening = std::chrono::steady_clock::now();
+  auto opened = storage::LevelDbStore::open(options.data_dir);
+  if (!opened.ok()) {
+    log::error("{}", store_problem(options.data_dir, opened.status()));
+    return 1;
+  }
+  std::unique_ptr<storage::LevelDbStore> store = std::move(opened).value();
+
   install_signal_handlers();
   SystemClock clock;
-  auto engine = make_engine(options, clock);
+  auto engine = make_engine(options, clock, *store);
+  size_t restored = 0;
+  if (storage::Status s = engine->restore_from_store(&restored); !s.ok()) {
+    log::error("{}", store_problem(options.data_dir, s));
+    return 1;
+  }
+  log::info("data dir {} open: {} room(s) with occupants restored in {} ms", options.data_dir,
+            restored,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  opening)
+                .count());
 
   LinkConfig config;
   config.server = options.server;
@@ -75,6 +113,9 @@ int serve(Options options) {
   config.secret = std::move(options.secret);
   Link link(std::move(config), *engine, clock);
   LinkExit exit = link.run(g_stop);
+  if (storage::Status s = engine->sync(); !s.ok()) {
+    log::error("cannot sync the data directory {}: {}", options.data_dir, s.to_string());
+  }
 
   switch (exit) {
     case LinkExit::Stopped:
@@ -83,6 +124,140 @@ int serve(Options options) {
     case LinkExit::Refused:
     case LinkExit::Fatal:
       return 1;
+  }
+  return 1;
+}
+
+// Writes `text` to the file at `path`, created mode 0600 (a dump holds room passwords), or to
+// stdout for "-". Returns an error message, empty on success.
+class DumpFile {
+ public:
+  explicit DumpFile(const std::string& path) : path_(path) {
+    if (path == "-") {
+      fd_ = STDOUT_FILENO;
+      return;
+    }
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) error_ = fmt::format("cannot create {}: {}", path, std::strerror(errno));
+  }
+  ~DumpFile() {
+    if (fd_ > STDERR_FILENO) ::close(fd_);
+  }
+  DumpFile(const DumpFile&) = delete;
+  DumpFile& operator=(const DumpFile&) = delete;
+
+  void write(std::string_view text) {
+    while (error_.empty() && !text.empty()) {
+      ssize_t n = ::write(fd_, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error_ = fmt::format("cannot write {}: {}", path_, std::strerror(errno));
+        return;
+      }
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  // Flushes to disk (a backup that is not on disk is not a backup).
+  void finish() {
+    if (error_.empty() && fd_ > STDERR_FILENO && ::fsync(fd_) != 0) {
+      error_ = fmt::format("cannot write {}: {}", path_, std::strerror(errno));
+    }
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string error_;
+};
+
+bool read_all(const std::string& path, std::string* out, std::string* why) {
+  if (path == "-") {
+    out->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return true;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    return false;
+  }
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+// --list-rooms, --export, --import. Messages go to stderr, room JIDs and dumps to stdout.
+int run_tool(const StoreTool& tool) {
+  // An import reads its file first: a file that cannot be read must not create a store.
+  std::string import_text;
+  if (tool.kind == StoreTool::Kind::Import) {
+    std::string why;
+    if (!read_all(tool.file, &import_text, &why)) {
+      print(stderr, "mucd: " + why + "\n");
+      return 1;
+    }
+  }
+  storage::LevelDbOptions store_options;
+  store_options.create_if_missing = tool.kind == StoreTool::Kind::Import;
+  auto opened = storage::LevelDbStore::open(tool.data_dir, store_options);
+  if (!opened.ok()) {
+    print(stderr, "mucd: " + store_problem(tool.data_dir, opened.status()) + "\n");
+    return 1;
+  }
+  storage::LevelDbStore& store = *opened.value();
+  switch (tool.kind) {
+    case StoreTool::Kind::ListRooms: {
+      std::vector<std::string> rooms;
+      if (storage::Status s = store.list_rooms(&rooms); !s.ok()) {
+        print(stderr, "mucd: " + store_problem(tool.data_dir, s) + "\n");
+        return 1;
+      }
+      std::string text;
+      for (const std::string& jid : rooms) text += jid + "\n";
+      print(stdout, text);
+      return 0;
+    }
+    case StoreTool::Kind::Export: {
+      DumpFile file(tool.file);
+      size_t rooms = 0;
+      storage::Status s = storage::export_rooms(
+          store, [&](std::string_view part) { file.write(part); }, &rooms);
+      file.finish();
+      if (!s.ok()) {
+        print(stderr, "mucd: " + store_problem(tool.data_dir, s) + "\n");
+        return 1;
+      }
+      if (!file.error().empty()) {
+        print(stderr, "mucd: " + file.error() + "\n");
+        return 1;
+      }
+      print(stderr, fmt::format("mucd: exported {} room(s) from {} to {}\n", rooms, tool.data_dir,
+                                tool.file == "-" ? "stdout" : tool.file));
+      return 0;
+    }
+    case StoreTool::Kind::Import: {
+      size_t rooms = 0;
+      storage::Status s = storage::import_rooms(store, import_text, &rooms);
+      if (!s.ok()) {
+        print(stderr, fmt::format("mucd: cannot import {}: {}{}\n", tool.file, s.message(),
+                                  rooms == 0 ? "; nothing was imported"
+                                             : fmt::format(" ({} room(s) were imported)", rooms)));
+        return 1;
+      }
+      print(stderr, fmt::format("mucd: imported {} room(s) into {}\n", rooms, tool.data_dir));
+      return 0;
+    }
   }
   return 1;
 }
@@ -104,6 +279,8 @@ int main(int argc, char** argv) {
           } else if constexpr (std::is_same_v<T, UsageError>) {
             print(stderr, usage_error_line(result));
             return kExitUsage;
+          } else if constexpr (std::is_same_v<T, StoreTool>) {
+            return run_tool(result);
           } else {
             return serve(std::move(result));
           }

@@ -52,9 +52,9 @@ void Room::add_history(const Stanza& message) {
   auto delay = add_child(entry.root(), "delay", ns::kDelay);
   delay.append_attribute("from").set_value(jid_.c_str());
   delay.append_attribute("stamp").set_value(format_datetime(now).c_str());
-  history_.push_back(HistoryEntry{std::move(entry), now});
+  history_.push_back(HistoryEntry{std::move(entry), now, ++history_seq_});
   while (history_.size() > static_cast<size_t>(length)) history_.pop_front();
-  dirty_ = true;
+  ++changes_.history_added;
 }
 
 void Room::send_history(const Stanza& join) {

@@ -27,7 +27,7 @@ void Room::route(Stanza stanza) {
 const std::string& Room::salt() {
   if (occupant_id_salt_.empty()) {
     occupant_id_salt_ = env_.new_id() + env_.new_id();
-    dirty_ = true;
+    changes_.settings = true;
   }
   return occupant_id_salt_;
 }
@@ -80,11 +80,22 @@ std::optional<Occupant> Room::occupant_by_real_jid(std::string_view real_jid) co
   return occupant_by_nick(*nick);
 }
 
+void Room::note_occupant_change(const std::string& occupant_jid) {
+  if (changes_.occupants.count(occupant_jid)) return;
+  std::vector<std::string>& live = changes_.occupants[occupant_jid];
+  if (auto old = occupants_.find(occupant_jid); old != occupants_.end()) {
+    for (const auto& s : old->second.sessions()) {
+      if (is_available(s.presence)) live.push_back(s.jid);
+    }
+  }
+}
+
 std::optional<Occupant> Room::save_occupant(Occupant occupant) {
   // As Prosody's save_occupant, which starts from a copy: sessions gone unavailable are dropped
   // (except the primary one), so what it returns shows only the sessions still there.
   occupant.prune();
   const std::string id = occupant.occupant_jid();
+  note_occupant_change(id);
   if (auto old = occupants_.find(id); old != occupants_.end()) {
     for (const auto& s : old->second.sessions()) jid_nick_.erase(s.jid);
   }
@@ -331,7 +342,8 @@ void Room::handle_first_presence(const Stanza& stanza) {
   // and a password given in the creating presence becomes the room's password.
   locked_until_ = env_.clock->now() + std::chrono::seconds(300);
   affiliations_[bare].affiliation = Affiliation::Owner;
-  dirty_ = true;
+  changes_.settings = true;
+  changes_.affiliations.insert(bare);
   auto muc_x = child_ns(stanza.root(), "x", ns::kMuc);
   if (auto pw = muc_x.child("password"); pw) config_.password = pw.text().get();
   // The room's language is the creator's (Prosody's set_room_defaults takes the xml:lang of the

@@ -3,16 +3,21 @@
 //
 // The behaviour follows Prosody's mod_muc (XEP-0045 where it is explicit, Prosody where it is
 // silent). A Room never touches a socket or storage: it appends stanzas to the environment's
-// Outbox and marks itself dirty when durable state changed.
+// Outbox and records what durable state changed (RoomChanges), which the service stores before
+// anything it sent goes out (muc/persistence.hpp).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -55,6 +60,21 @@ struct DestroyNotice {
 struct HistoryEntry {
   Stanza stanza;  // as broadcast, with its delay element, without 'to'
   std::chrono::system_clock::time_point stamp;
+  uint64_t seq = 0;  // increasing within the room: the entry's storage key
+};
+
+// What durable state a room changed since the service last asked (Room::take_changes).
+struct RoomChanges {
+  bool settings = false;               // configuration, subject or occupant-id salt
+  std::set<std::string> affiliations;  // bare JIDs whose affiliation or reserved nick changed
+  size_t history_added = 0;            // messages added to the history (the newest entries)
+  // Occupant JIDs whose sessions, presence or role changed, each with the real JIDs of its live
+  // sessions before the first of those changes.
+  std::map<std::string, std::vector<std::string>> occupants;
+
+  bool empty() const {
+    return !settings && affiliations.empty() && history_added == 0 && occupants.empty();
+  }
 };
 
 // What the status codes and extra children of a muc#user <x/> carry for an occupant presence.
@@ -67,8 +87,10 @@ struct PresenceX {
 class Room {
  public:
   Room(std::string jid, RoomEnv env);
-  Room(const Room&) = delete;
   Room& operator=(const Room&) = delete;
+  // A copy of the whole room, kept by the service while a change is being stored so that a
+  // failed write can put the room back as it was.
+  std::unique_ptr<Room> clone() const { return std::unique_ptr<Room>(new Room(*this)); }
 
   const std::string& jid() const { return jid_; }
   const RoomConfig& config() const { return config_; }
@@ -116,14 +138,15 @@ class Room {
                                     const std::string& occupant_jid, Role role,
                                     const std::optional<std::string>& reason);
 
-  // True when durable state changed since the last call of take_dirty().
-  bool take_dirty() {
-    bool d = dirty_;
-    dirty_ = false;
-    return d;
-  }
+  // What durable state changed since the last call; the record starts empty again.
+  RoomChanges take_changes() { return std::exchange(changes_, {}); }
 
  private:
+  friend class Persistence;  // maps the room to storage records and back (persistence.hpp)
+  Room(const Room&) = default;
+  // Notes, before it changes, which live sessions an occupant had (RoomChanges::occupants).
+  void note_occupant_change(const std::string& occupant_jid);
+
   // room.cpp: occupants and presence
   std::optional<Occupant> occupant_by_nick(std::string_view occupant_jid) const;
   std::optional<Occupant> occupant_by_real_jid(std::string_view real_jid) const;
@@ -214,7 +237,8 @@ class Room {
   std::optional<std::chrono::system_clock::time_point> subject_time_;
   std::optional<std::chrono::steady_clock::time_point> locked_until_;
   std::optional<DestroyNotice> destroyed_;
-  bool dirty_ = false;
+  RoomChanges changes_;
+  uint64_t history_seq_ = 0;  // of the newest history entry
   std::string occupant_id_salt_;
 };
 

@@ -78,7 +78,7 @@ std::optional<ErrorSpec> Room::set_affiliation(const std::optional<std::string>&
     }
     if (affiliation == Affiliation::Outcast) entry.reason = reason.value_or("");
   }
-  dirty_ = true;
+  changes_.affiliations.insert(jid);
 
   Role role = default_role(affiliation);
   std::vector<std::pair<Occupant, Role>> updated;

@@ -306,7 +306,7 @@ void Room::process_config_form(const Stanza& stanza, pugi::xml_node x) {
   }
   if (broadcast) apply_presence_broadcast(*broadcast, changed);
   if (changed) codes.insert(codes.begin(), "104");
-  dirty_ = true;
+  changes_.settings = true;
   route(reply_to(stanza));
   if (!codes.empty()) {
     Stanza msg{"message"};
@@ -392,7 +392,7 @@ bool Room::destroy(std::optional<std::string> new_jid, std::optional<std::string
   x.destroy = std::move(d);
   clear(x);
   destroyed_ = DestroyNotice{reason.value_or(""), new_jid.value_or("")};
-  dirty_ = true;
+  changes_.settings = true;
   return true;
 }
 

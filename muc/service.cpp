@@ -20,11 +20,12 @@ pugi::xml_node first_element(pugi::xml_node parent) {
 
 }  // namespace
 
-Service::Service(ServiceConfig config, const Clock& clock)
+Service::Service(ServiceConfig config, const Clock& clock, storage::RoomStore* store)
     : config_(std::move(config)),
       clock_(clock),
       limiter_(config_.sender_rate, config_.sender_burst),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()),
+      store_(store) {
   new_id_ = [this] {
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -72,7 +73,7 @@ Room& Service::create_room(const std::string& jid) {
   return r;
 }
 
-void Service::handle(const Stanza& stanza, Outbox& out) {
+void Service::dispatch(const Stanza& stanza, Outbox& out) {
   current_out_ = &out;
   std::string_view kind = stanza.name();
   if (kind != "message" && kind != "presence" && kind != "iq") return;
@@ -153,6 +154,7 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
     out.send(error_reply(stanza, ErrorSpec{etype, condition, text, config_.domain}));
   };
 
+  if (kind == "iq" && (type == "result" || type == "error") && handle_probe_answer(stanza)) return;
   if (auto tomb = tombstones_.find(room_jid); tomb != tombstones_.end()) {
     bool admin_join = is_admin(bare_of(stanza.from())) && kind == "presence" && type.empty();
     if (tomb->second.expires < clock_.now() || admin_join) {
@@ -171,6 +173,7 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
     }
   }
 
+  if (!prepare_room(room_jid, &stanza, out)) return;
   auto it = rooms_.find(room_jid);
   if (it == rooms_.end()) {
     bool creates = kind == "presence" && type.empty() && to.has_resource() &&
@@ -291,13 +294,10 @@ void Service::handle_domain_disco_items(const Stanza& stanza, Outbox& out) {
       }
     }
   } else if (node.empty()) {
-    for (const auto& [jid, room] : rooms_) {
-      if (room->config().hidden || room->locked()) continue;
+    for (const auto& [jid, name] : public_rooms()) {
       auto item = query.append_child("item");
       item.append_attribute("jid").set_value(jid.c_str());
-      if (!room->config().name.empty()) {
-        item.append_attribute("name").set_value(room->config().name.c_str());
-      }
+      if (!name.empty()) item.append_attribute("name").set_value(name.c_str());
     }
   } else {
     query.append_attribute("node").set_value(node.c_str());
@@ -370,7 +370,7 @@ void Service::command_destroy(const Stanza& stanza, pugi::xml_node command, Outb
     form.instructions = "Select the rooms to destroy";
     FormField rooms{
         .var = "rooms", .type = "list-multi", .label = "Rooms to destroy:", .required = true};
-    for (const auto& [jid, room] : rooms_) rooms.options.push_back({jid, jid});
+    for (const auto& jid : all_room_jids()) rooms.options.push_back({jid, jid});
     form.fields = {{.var = "FORM_TYPE", .type = "hidden", .values = {std::string(kDestroyNode)}},
                    rooms};
     write_form(cmd, form);
@@ -387,6 +387,7 @@ void Service::command_destroy(const Stanza& stanza, pugi::xml_node command, Outb
   }
   std::vector<std::string> destroyed;
   for (const auto& jid : wanted) {
+    if (!prepare_room(jid, nullptr, out)) continue;
     auto it = rooms_.find(jid);
     if (it == rooms_.end()) continue;
     if (it->second->destroy(std::nullopt, std::nullopt, std::nullopt)) {
@@ -431,6 +432,7 @@ void Service::command_set_affiliation(const Stanza& stanza, pugi::xml_node comma
   }
   SubmittedForm form = SubmittedForm::read(x);
   auto room_jid = form.value("room").value_or("");
+  if (!room_jid.empty()) prepare_room(room_jid, nullptr, out);
   auto it = rooms_.find(room_jid);
   if (it == rooms_.end()) {
     Stanza reply = command_reply(stanza, command, "canceled", session);

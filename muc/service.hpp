@@ -1,6 +1,20 @@
 // The MUC service: owns the rooms of one component domain and routes every stanza addressed to
 // the domain, a room, or an occupant. It also answers for the domain itself: service discovery
 // and the administrators' ad-hoc commands.
+//
+// With a RoomStore (service_storage.cpp), persistent rooms are durable. Each stanza (and each
+// tick) is one turn: what the rooms send is held back, what they changed is written as one
+// atomic batch, and only then does the held output go out, so nothing is acknowledged before it
+// is stored. Batches holding a change a client is told succeeded (configuration, affiliations,
+// reserved nicks, subject, destruction) are synced; history and occupant changes are written
+// without waiting for the disk (they survive a crash of mucd; a sync on the next tick bounds
+// what a power loss can take). When a write fails, the held output is dropped, the rooms go back
+// to their state before the turn, and the stanza is answered with internal-server-error.
+//
+// Rooms load lazily from the store on their first stanza; start-up loads only the rooms that
+// have occupants (restore_from_store), and checks each restored session with an XEP-0199
+// ping once connected: a session that is gone, or does not answer within probe_timeout, leaves
+// the room with status 333.
 #pragma once
 
 #include <functional>
@@ -16,6 +30,7 @@
 #include "core/jid.hpp"
 #include "muc/rate_limit.hpp"
 #include "muc/room.hpp"
+#include "storage/room_store.hpp"
 
 namespace mucd::muc {
 
@@ -34,16 +49,32 @@ struct ServiceConfig {
   std::optional<std::vector<std::string>> room_creator_domains;
   // The most occupants a room admits; its owners and admins always enter. nullopt: no limit.
   std::optional<size_t> max_occupants;
+  // How long a restored occupant's session has to answer the ping that checks it is still there.
+  std::chrono::steady_clock::duration probe_timeout = std::chrono::seconds(30);
 };
 
 class Service final : public StanzaHandler {
  public:
-  Service(ServiceConfig config, const Clock& clock);
+  // `store`, when given, must outlive the service; without one, rooms live in memory only.
+  Service(ServiceConfig config, const Clock& clock, storage::RoomStore* store = nullptr);
   ~Service() override;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
   void handle(const Stanza& stanza, Outbox& out) override;
+  // Checks every restored session (and, after a reconnection, every session: the server may
+  // have dropped presences while we were away).
+  void on_connected(Outbox& out) override;
+  // Removes sessions whose check timed out; syncs writes that were not synced yet.
+  void on_tick(Outbox& out) override;
+
+  // Reads what start-up needs from the store: the public room list, and the rooms that have
+  // stored occupants, so that those occupants receive messages after a restart without
+  // rejoining (their sessions are checked once connected). Sets *rooms to the number of rooms
+  // loaded. A room that cannot be read is logged and skipped; a failing store is returned.
+  storage::Status restore_from_store(size_t* rooms);
+  // Makes every write so far durable (a synced empty batch); for a clean stop.
+  storage::Status sync();
 
   // Replaces the id source (tests use a predictable one).
   void set_id_generator(std::function<std::string()> generator) { new_id_ = std::move(generator); }
@@ -51,8 +82,11 @@ class Service final : public StanzaHandler {
   bool is_admin(std::string_view bare_jid) const;
   // Whether the user with this bare JID may create a room (the service policy).
   bool may_create_rooms(std::string_view bare_jid) const;
+  // A room in memory (a stored room that is not loaded is not found).
   const Room* find_room(std::string_view jid) const;
   size_t room_count() const { return rooms_.size(); }
+  // Sessions whose check is under way.
+  size_t pending_probes() const { return probes_.size(); }
 
  private:
   struct Tombstone {
@@ -63,6 +97,34 @@ class Service final : public StanzaHandler {
 
   // Flood control: false (and the sender told) when `from` is over its rate.
   bool within_rate(const Stanza& stanza, const Jid& from, Outbox& out);
+  // service_storage.cpp: one turn of the store's write-before-acknowledge.
+  class HeldOutbox;
+  struct Turn;
+  struct Probe {
+    std::string room_jid;
+    std::string occupant_jid;
+    std::string real_jid;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  void dispatch(const Stanza& stanza, Outbox& out);
+  void begin_turn(Turn& turn);
+  void finish_turn(const Stanza* cause);
+  void roll_back(Turn& turn);
+  // Before a room is handed a stanza or changed: loads it from the store when it is not in
+  // memory, and notes its state for this turn. Returns false (having answered `stanza`, when
+  // given) when the store cannot be read.
+  bool prepare_room(const std::string& room_jid, const Stanza* stanza, Outbox& out);
+  void touch(const std::string& room_jid);
+  storage::Status load_room(const std::string& room_jid, bool* found);
+  void queue_probes(const Room& room);
+  void send_probes(Outbox& out);
+  bool handle_probe_answer(const Stanza& stanza);
+  void remove_session(const Probe& probe, std::string_view condition);
+  // The public room list (disco#items): JID -> name, loaded rooms and listed stored ones.
+  std::map<std::string, std::string> public_rooms() const;
+  // Every room, loaded or stored (the administrators' destroy form).
+  std::vector<std::string> all_room_jids() const;
+
   void handle_to_domain(const Stanza& stanza, Outbox& out);
   void handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out);
   void handle_domain_disco_info(const Stanza& stanza, Outbox& out);
@@ -98,6 +160,15 @@ class Service final : public StanzaHandler {
   std::function<std::string()> new_id_;
   Outbox* current_out_ = nullptr;
   CurrentOutbox out_ref_{&current_out_};
+
+  storage::RoomStore* store_ = nullptr;
+  Turn* turn_ = nullptr;
+  bool unsynced_ = false;  // a batch was written without sync since the last sync
+  bool connected_ = false;
+  std::vector<Probe> unprobed_;                // sessions to check once connected
+  std::map<std::string, Probe> probes_;        // checks under way, by iq id
+  std::map<std::string, std::string> listed_;  // stored public rooms: JID -> name, as stored
+  uint64_t probe_counter_ = 0;
 };
 
 }  // namespace mucd::muc

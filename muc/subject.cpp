@@ -42,7 +42,7 @@ bool Room::handle_subject_change(const Stanza& stanza, const Occupant& occupant)
   subject_ = text;
   subject_from_ = occupant.occupant_jid();
   subject_time_ = env_.clock->wall();
-  dirty_ = true;
+  changes_.settings = true;
   broadcast_message(subject_message(subject_from_, subject_));
   return true;
 }

@@ -165,6 +165,13 @@ std::string encode(const OccupantRecord& occupant) {
   return std::move(out).take();
 }
 
+std::string encode(const ListingRecord& listing) {
+  Writer out;
+  out.string(listing.jid);
+  out.string(listing.name);
+  return std::move(out).take();
+}
+
 Status decode(std::string_view bytes, RoomRecord* out) {
   return decode_into(bytes, "room", out, [](Reader& in, RoomRecord& room) {
     room.jid = in.string();
@@ -204,6 +211,13 @@ Status decode(std::string_view bytes, OccupantRecord* out) {
     o.real_jid = in.string();
     o.role = in.string();
     o.presence_xml = in.string();
+  });
+}
+
+Status decode(std::string_view bytes, ListingRecord* out) {
+  return decode_into(bytes, "listing", out, [](Reader& in, ListingRecord& l) {
+    l.jid = in.string();
+    l.name = in.string();
   });
 }
 

@@ -25,11 +25,13 @@ std::string encode(const RoomRecord& room);  // without room.affiliations
 std::string encode(const AffiliationRecord& affiliation);
 std::string encode(const HistoryRecord& entry);
 std::string encode(const OccupantRecord& occupant);
+std::string encode(const ListingRecord& listing);
 
 // A RoomRecord decodes with no affiliations.
 Status decode(std::string_view bytes, RoomRecord* out);
 Status decode(std::string_view bytes, AffiliationRecord* out);
 Status decode(std::string_view bytes, HistoryRecord* out);
 Status decode(std::string_view bytes, OccupantRecord* out);
+Status decode(std::string_view bytes, ListingRecord* out);
 
 }  // namespace mucd::storage::encoding

@@ -72,6 +72,13 @@ TEST(Encoding, OccupantRoundTrips) {
   EXPECT_EQ(round_trip(OccupantRecord{}), OccupantRecord{});
 }
 
+TEST(Encoding, ListingRoundTrips) {
+  const ListingRecord l{"coven@chat.shakespeare.lit", "The Coven \xe2\x9a\x97"};
+  EXPECT_EQ(round_trip(l), l);
+  ListingRecord out;
+  EXPECT_TRUE(encoding::decode(encoding::encode(l).substr(0, 5), &out).is_corruption());
+}
+
 TEST(Encoding, LongStringsUseMultiByteLengths) {
   const HistoryRecord h{7, 7, "n", std::string(300'000, 'x')};
   EXPECT_EQ(round_trip(h), h);

@@ -9,6 +9,7 @@ constexpr std::string_view kRoom = "room/";
 constexpr std::string_view kAffiliation = "aff/";
 constexpr std::string_view kHistory = "hist/";
 constexpr std::string_view kOccupant = "occ/";
+constexpr std::string_view kListing = "list/";
 constexpr char kSeparator = '\0';
 
 std::string under_room(std::string_view kind, std::string_view room_jid) {
@@ -60,6 +61,33 @@ std::string occupant(std::string_view room_jid, std::string_view nick, std::stri
 
 std::string occupant_prefix(std::string_view room_jid) {
   return under_room(kOccupant, room_jid);
+}
+
+std::string occupants_prefix() {
+  return std::string(kOccupant);
+}
+
+std::optional<std::string_view> occupant_room_of(std::string_view key) {
+  if (!key.starts_with(kOccupant)) return std::nullopt;
+  key.remove_prefix(kOccupant.size());
+  const size_t end = key.find(kSeparator);
+  if (end == std::string_view::npos || end == 0) return std::nullopt;
+  return key.substr(0, end);
+}
+
+std::string occupants_after(std::string_view room_jid) {
+  // The separator is '\0', so "\x01" sorts right after it and before any other room's keys.
+  std::string key(kOccupant);
+  key.append(room_jid).push_back('\x01');
+  return key;
+}
+
+std::string listing(std::string_view room_jid) {
+  return std::string(kListing).append(room_jid);
+}
+
+std::string listing_prefix() {
+  return std::string(kListing);
 }
 
 std::string describe(std::string_view key) {

@@ -5,6 +5,7 @@
 //   "aff/"  room "\0" bare-jid                 -> AffiliationRecord
 //   "hist/" room "\0" seq (8 bytes big-endian) -> HistoryRecord
 //   "occ/"  room "\0" nick "\0" real-jid       -> OccupantRecord
+//   "list/" room                               -> ListingRecord (public rooms only)
 //
 // '\0' cannot occur in a JID or a nick (stringprep forbids control characters) and the store
 // refuses it (StoreBatch::validate), so the separator keeps a room from matching another room
@@ -38,6 +39,16 @@ std::string history_prefix(std::string_view room_jid);
 
 std::string occupant(std::string_view room_jid, std::string_view nick, std::string_view real_jid);
 std::string occupant_prefix(std::string_view room_jid);
+// Every occupant key starts with this (list_occupied_rooms).
+std::string occupants_prefix();
+// The room JID of a key that starts with occupants_prefix(), or nullopt for any other key.
+std::optional<std::string_view> occupant_room_of(std::string_view key);
+// The smallest key that sorts after every occupant key of `room_jid` (to skip past them).
+std::string occupants_after(std::string_view room_jid);
+
+std::string listing(std::string_view room_jid);
+// Every listing key starts with this (list_listed_rooms).
+std::string listing_prefix();
 
 // Printable form of a key for error messages: "\0" and other non-printable bytes escaped.
 std::string describe(std::string_view key);

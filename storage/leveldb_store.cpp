@@ -1,6 +1,7 @@
 #include "storage/leveldb_store.hpp"
 
 #include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
 #include <leveldb/write_batch.h>
@@ -160,8 +161,34 @@ class BatchBuilder {
     return {};
   }
 
+  Status add(const StoreBatch::SaveSettings& op) {
+    put(keys::room(op.room.jid), encoding::encode(op.room));
+    return {};
+  }
+
+  Status add(const StoreBatch::PutAffiliation& op) {
+    put(keys::affiliation(op.room_jid, op.affiliation.jid), encoding::encode(op.affiliation));
+    return {};
+  }
+
+  Status add(const StoreBatch::RemoveAffiliation& op) {
+    erase(keys::affiliation(op.room_jid, op.jid));
+    return {};
+  }
+
+  Status add(const StoreBatch::ListRoom& op) {
+    put(keys::listing(op.listing.jid), encoding::encode(op.listing));
+    return {};
+  }
+
+  Status add(const StoreBatch::UnlistRoom& op) {
+    erase(keys::listing(op.room_jid));
+    return {};
+  }
+
   Status add(const StoreBatch::ForgetRoom& op) {
     erase(keys::room(op.room_jid));
+    erase(keys::listing(op.room_jid));
     for (const std::string& prefix :
          {keys::affiliation_prefix(op.room_jid), keys::history_prefix(op.room_jid),
           keys::occupant_prefix(op.room_jid)}) {
@@ -208,6 +235,8 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::open(const std::string& path
   leveldb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.max_open_files = options.max_open_files;
+  std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
+  db_options.filter_policy = filter.get();
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(db_options, path, &raw);
   std::unique_ptr<leveldb::DB> db(raw);
@@ -217,11 +246,13 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::open(const std::string& path
   }
   if (!s.ok()) return from_leveldb(s, "cannot open store at " + path);
   if (Status schema = check_schema(*db, path); !schema.ok()) return schema;
-  return std::make_unique<LevelDbStore>(Passkey(), path, std::move(db));
+  return std::make_unique<LevelDbStore>(Passkey(), path, std::move(filter), std::move(db));
 }
 
-LevelDbStore::LevelDbStore(Passkey, std::string path, std::unique_ptr<leveldb::DB> db)
-    : path_(std::move(path)), db_(std::move(db)) {}
+LevelDbStore::LevelDbStore(Passkey, std::string path,
+                           std::unique_ptr<const leveldb::FilterPolicy> filter,
+                           std::unique_ptr<leveldb::DB> db)
+    : path_(std::move(path)), filter_(std::move(filter)), db_(std::move(db)) {}
 
 LevelDbStore::~LevelDbStore() = default;
 
@@ -274,6 +305,29 @@ Status LevelDbStore::list_rooms(std::vector<std::string>* out) const {
   if (!it->status().ok()) return from_leveldb(it->status(), "cannot read " + path_);
   *out = std::move(jids);
   return {};
+}
+
+Status LevelDbStore::list_occupied_rooms(std::vector<std::string>* out) const {
+  // Skip-scan: after the first session of a room, seek past every other key of that room.
+  std::vector<std::string> jids;
+  const std::string prefix = keys::occupants_prefix();
+  leveldb::ReadOptions read;
+  read.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read));
+  it->Seek(prefix);
+  while (it->Valid() && view(it->key()).starts_with(prefix)) {
+    std::optional<std::string_view> room = keys::occupant_room_of(view(it->key()));
+    if (!room) return corrupt_value(view(it->key()), Status::corruption("not an occupant key"));
+    jids.emplace_back(*room);
+    it->Seek(keys::occupants_after(jids.back()));
+  }
+  if (!it->status().ok()) return from_leveldb(it->status(), "cannot read " + path_);
+  *out = std::move(jids);
+  return {};
+}
+
+Status LevelDbStore::list_listed_rooms(std::vector<ListingRecord>* out) const {
+  return load_all(keys::listing_prefix(), out);
 }
 
 Status LevelDbStore::load_history(std::string_view room_jid,

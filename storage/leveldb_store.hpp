@@ -12,7 +12,8 @@
 
 namespace leveldb {
 class DB;
-}
+class FilterPolicy;
+}  // namespace leveldb
 
 namespace mucd::storage {
 
@@ -42,7 +43,8 @@ class LevelDbStore final : public RoomStore {
   static Result<std::unique_ptr<LevelDbStore>> open(const std::string& path,
                                                     const LevelDbOptions& options = {});
 
-  LevelDbStore(Passkey, std::string path, std::unique_ptr<leveldb::DB> db);
+  LevelDbStore(Passkey, std::string path, std::unique_ptr<const leveldb::FilterPolicy> filter,
+               std::unique_ptr<leveldb::DB> db);
   // Closes the database and releases the lock.
   ~LevelDbStore() override;
 
@@ -50,6 +52,8 @@ class LevelDbStore final : public RoomStore {
 
   Status load_room(std::string_view room_jid, RoomRecord* out) const override;
   Status list_rooms(std::vector<std::string>* out) const override;
+  Status list_occupied_rooms(std::vector<std::string>* out) const override;
+  Status list_listed_rooms(std::vector<ListingRecord>* out) const override;
   Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const override;
   Status load_occupants(std::string_view room_jid, std::vector<OccupantRecord>* out) const override;
 
@@ -61,6 +65,9 @@ class LevelDbStore final : public RoomStore {
   Status corrupt_value(std::string_view key, const Status& why) const;
 
   std::string path_;
+  // Bloom filters make a lookup of a room that is not stored (every new room's first stanza)
+  // cost no disk read. The policy must outlive the database.
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> db_;
 };
 

@@ -25,6 +25,33 @@ void MemoryStore::apply(StoreBatch::SaveRoom&& op) {
   room.record = std::move(op.room);
 }
 
+void MemoryStore::apply(StoreBatch::SaveSettings&& op) {
+  rooms_[op.room.jid].record = std::move(op.room);
+}
+
+void MemoryStore::apply(StoreBatch::PutAffiliation&& op) {
+  Room& room = rooms_[op.room_jid];
+  std::string jid = op.affiliation.jid;
+  room.affiliations.insert_or_assign(std::move(jid), std::move(op.affiliation));
+}
+
+void MemoryStore::apply(StoreBatch::RemoveAffiliation&& op) {
+  auto it = rooms_.find(op.room_jid);
+  if (it == rooms_.end()) return;
+  if (auto a = it->second.affiliations.find(op.jid); a != it->second.affiliations.end()) {
+    it->second.affiliations.erase(a);
+  }
+}
+
+void MemoryStore::apply(StoreBatch::ListRoom&& op) {
+  std::string jid = op.listing.jid;
+  rooms_[jid].listing = std::move(op.listing);
+}
+
+void MemoryStore::apply(StoreBatch::UnlistRoom&& op) {
+  if (auto it = rooms_.find(op.room_jid); it != rooms_.end()) it->second.listing.reset();
+}
+
 void MemoryStore::apply(StoreBatch::ForgetRoom&& op) {
   if (auto it = rooms_.find(op.room_jid); it != rooms_.end()) rooms_.erase(it);
 }
@@ -70,6 +97,24 @@ Status MemoryStore::list_rooms(std::vector<std::string>* out) const {
     if (room.record) jids.push_back(jid);
   }
   *out = std::move(jids);
+  return {};
+}
+
+Status MemoryStore::list_occupied_rooms(std::vector<std::string>* out) const {
+  std::vector<std::string> jids;
+  for (const auto& [jid, room] : rooms_) {
+    if (!room.occupants.empty()) jids.push_back(jid);
+  }
+  *out = std::move(jids);
+  return {};
+}
+
+Status MemoryStore::list_listed_rooms(std::vector<ListingRecord>* out) const {
+  std::vector<ListingRecord> listed;
+  for (const auto& [jid, room] : rooms_) {
+    if (room.listing) listed.push_back(*room.listing);
+  }
+  *out = std::move(listed);
   return {};
 }
 

@@ -21,6 +21,8 @@ class MemoryStore final : public RoomStore {
 
   Status load_room(std::string_view room_jid, RoomRecord* out) const override;
   Status list_rooms(std::vector<std::string>* out) const override;
+  Status list_occupied_rooms(std::vector<std::string>* out) const override;
+  Status list_listed_rooms(std::vector<ListingRecord>* out) const override;
   Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const override;
   Status load_occupants(std::string_view room_jid, std::vector<OccupantRecord>* out) const override;
 
@@ -35,9 +37,15 @@ class MemoryStore final : public RoomStore {
     std::map<std::string, AffiliationRecord, std::less<>> affiliations;       // by bare JID
     std::map<uint64_t, HistoryRecord> history;                                // by seq
     std::map<std::pair<std::string, std::string>, OccupantRecord> occupants;  // (nick, real JID)
+    std::optional<ListingRecord> listing;
   };
 
   void apply(StoreBatch::SaveRoom&& op);
+  void apply(StoreBatch::SaveSettings&& op);
+  void apply(StoreBatch::PutAffiliation&& op);
+  void apply(StoreBatch::RemoveAffiliation&& op);
+  void apply(StoreBatch::ListRoom&& op);
+  void apply(StoreBatch::UnlistRoom&& op);
   void apply(StoreBatch::ForgetRoom&& op);
   void apply(StoreBatch::AppendHistory&& op);
   void apply(StoreBatch::PutOccupant&& op);

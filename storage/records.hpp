@@ -44,6 +44,15 @@ struct HistoryRecord {
   friend bool operator==(const HistoryRecord&, const HistoryRecord&) = default;
 };
 
+// A room in the service's public room list (disco#items). Kept apart from the room record so
+// the list can be read without loading every room.
+struct ListingRecord {
+  std::string jid;  // the room's bare JID, the key
+  std::string name;
+
+  friend bool operator==(const ListingRecord&, const ListingRecord&) = default;
+};
+
 // One session in a room, kept so a restart can tell who was there.
 struct OccupantRecord {
   std::string nick;

@@ -52,6 +52,15 @@ class RoomStore {
   // for operator tools, not for start-up.
   virtual Status list_rooms(std::vector<std::string>* out) const = 0;
 
+  // Replaces *out with the JIDs of the rooms that have stored occupant sessions, in bytewise
+  // order. Costs one seek per such room, whatever the number of rooms: start-up uses it to load
+  // the rooms whose occupants must keep receiving messages after a restart.
+  virtual Status list_occupied_rooms(std::vector<std::string>* out) const = 0;
+
+  // Replaces *out with the public room list, ordered by room JID (bytewise). Costs one read per
+  // listed room, whatever the number of rooms.
+  virtual Status list_listed_rooms(std::vector<ListingRecord>* out) const = 0;
+
   // Replaces *out with the room's history, oldest (lowest seq) first; empty when there is none.
   virtual Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const = 0;
 

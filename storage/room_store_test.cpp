@@ -206,6 +206,88 @@ TYPED_TEST(RoomStoreTest, ListRoomsNamesSavedRoomsInOrder) {
   EXPECT_THAT(this->rooms(), ElementsAre("a@x", "a@xy", "b@x"));
 }
 
+TYPED_TEST(RoomStoreTest, SettingsAreSavedWithoutTouchingAffiliations) {
+  const std::string jid = "coven@chat.shakespeare.lit";
+  this->populate(jid);
+  RoomRecord settings;
+  settings.jid = jid;
+  settings.config = {{"persistent", "1"}, {"name", "The Coven"}};
+  settings.subject = "new moon";
+  settings.affiliations = {{"ignored@x", "owner", "", ""}};
+  StoreBatch batch;
+  batch.save_settings(settings);
+  ASSERT_TRUE(this->store().commit(std::move(batch), true).ok());
+
+  RoomRecord loaded = this->load(jid);
+  EXPECT_EQ(loaded.config, settings.config);
+  EXPECT_EQ(loaded.subject, "new moon");
+  const RoomRecord populated = this->room(jid);  // affiliations as saved, loaded by jid
+  EXPECT_THAT(loaded.affiliations,
+              ElementsAre(populated.affiliations[1], populated.affiliations[0]));
+  EXPECT_THAT(this->history_seqs(jid), ElementsAre(1u, 2u));
+}
+
+TYPED_TEST(RoomStoreTest, AffiliationsAndReservedNicksChangeOneByOne) {
+  const std::string jid = "coven@chat.shakespeare.lit";
+  this->populate(jid);
+  StoreBatch batch;
+  batch.put_affiliation(jid, {"hag66@shakespeare.lit", "member", "thirdwitch", ""});
+  batch.put_affiliation(jid, {"wiccarocks@shakespeare.lit", "admin", "", ""});  // replaces
+  batch.remove_affiliation(jid, "crone1@shakespeare.lit");
+  batch.remove_affiliation(jid, "nobody@shakespeare.lit");  // absent: not an error
+  ASSERT_TRUE(this->store().commit(std::move(batch), true).ok());
+
+  EXPECT_THAT(this->load(jid).affiliations,
+              ElementsAre(AffiliationRecord{"hag66@shakespeare.lit", "member", "thirdwitch", ""},
+                          AffiliationRecord{"wiccarocks@shakespeare.lit", "admin", "", ""}));
+  EXPECT_TRUE(this->store()
+                  .commit(
+                      [] {
+                        StoreBatch bad;
+                        bad.put_affiliation("r@x", {"", "member", "", ""});
+                        return bad;
+                      }(),
+                      true)
+                  .is_invalid_argument());
+}
+
+TYPED_TEST(RoomStoreTest, OccupiedRoomsAreThoseWithStoredSessions) {
+  this->populate("a@x");
+  this->populate("a@xy");
+  ASSERT_TRUE(this->store().save_room(this->room("empty@x")).ok());
+  ASSERT_TRUE(this->store().put_occupant("b@x", this->occupant("n1", "j1@x/r")).ok());
+  ASSERT_TRUE(this->store().put_occupant("b@x", this->occupant("n2", "j2@x/r")).ok());
+  ASSERT_TRUE(this->store().put_occupant("b@x", this->occupant("n3", "j3@x/r")).ok());
+  ASSERT_TRUE(
+      this->store().remove_occupant("a@x", "firstwitch", "crone1@shakespeare.lit/desktop").ok());
+
+  std::vector<std::string> occupied = {"stale"};
+  ASSERT_TRUE(this->store().list_occupied_rooms(&occupied).ok());
+  EXPECT_THAT(occupied, ElementsAre("a@xy", "b@x"));
+}
+
+TYPED_TEST(RoomStoreTest, TheListingIsKeptApartAndGoesWithTheRoom) {
+  this->populate("a@x");
+  this->populate("b@x");
+  StoreBatch batch;
+  batch.list_room({"a@x", "Room A"});
+  batch.list_room({"b@x", ""});
+  batch.list_room({"c@x", "listed, not stored"});
+  batch.unlist_room("c@x");
+  batch.unlist_room("nobody@x");
+  ASSERT_TRUE(this->store().commit(std::move(batch), true).ok());
+  std::vector<ListingRecord> listed;
+  ASSERT_TRUE(this->store().list_listed_rooms(&listed).ok());
+  EXPECT_THAT(listed, ElementsAre(ListingRecord{"a@x", "Room A"}, ListingRecord{"b@x", ""}));
+
+  // Saving a room leaves its listing alone; forgetting it takes the listing too.
+  ASSERT_TRUE(this->store().save_room(this->room("a@x")).ok());
+  ASSERT_TRUE(this->store().forget_room("b@x").ok());
+  ASSERT_TRUE(this->store().list_listed_rooms(&listed).ok());
+  EXPECT_THAT(listed, ElementsAre(ListingRecord{"a@x", "Room A"}));
+  EXPECT_THAT(this->rooms(), ElementsAre("a@x"));
+}
+
 // --- history ---
 
 TYPED_TEST(RoomStoreTest, HistoryKeepsTheLastEntriesOldestFirst) {

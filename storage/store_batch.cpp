@@ -27,6 +27,28 @@ Status check(const StoreBatch::SaveRoom& op) {
   return {};
 }
 
+Status check(const StoreBatch::SaveSettings& op) {
+  return check_key_part("room JID", op.room.jid);
+}
+
+Status check(const StoreBatch::PutAffiliation& op) {
+  if (Status s = check_key_part("room JID", op.room_jid); !s.ok()) return s;
+  return check_key_part("affiliation JID in " + op.room_jid, op.affiliation.jid);
+}
+
+Status check(const StoreBatch::RemoveAffiliation& op) {
+  if (Status s = check_key_part("room JID", op.room_jid); !s.ok()) return s;
+  return check_key_part("affiliation JID in " + op.room_jid, op.jid);
+}
+
+Status check(const StoreBatch::ListRoom& op) {
+  return check_key_part("room JID", op.listing.jid);
+}
+
+Status check(const StoreBatch::UnlistRoom& op) {
+  return check_key_part("room JID", op.room_jid);
+}
+
 Status check(const StoreBatch::ForgetRoom& op) {
   return check_key_part("room JID", op.room_jid);
 }
@@ -51,6 +73,27 @@ Status check(const StoreBatch::RemoveOccupant& op) {
 
 void StoreBatch::save_room(RoomRecord room) {
   operations_.push_back(SaveRoom{std::move(room)});
+}
+
+void StoreBatch::save_settings(RoomRecord room) {
+  room.affiliations.clear();
+  operations_.push_back(SaveSettings{std::move(room)});
+}
+
+void StoreBatch::put_affiliation(std::string room_jid, AffiliationRecord affiliation) {
+  operations_.push_back(PutAffiliation{std::move(room_jid), std::move(affiliation)});
+}
+
+void StoreBatch::remove_affiliation(std::string room_jid, std::string jid) {
+  operations_.push_back(RemoveAffiliation{std::move(room_jid), std::move(jid)});
+}
+
+void StoreBatch::list_room(ListingRecord listing) {
+  operations_.push_back(ListRoom{std::move(listing)});
+}
+
+void StoreBatch::unlist_room(std::string room_jid) {
+  operations_.push_back(UnlistRoom{std::move(room_jid)});
 }
 
 void StoreBatch::forget_room(std::string room_jid) {

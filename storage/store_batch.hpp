@@ -22,7 +22,20 @@ class StoreBatch {
   // Replaces the room's config, subject and whole affiliation list (an affiliation absent from
   // `room.affiliations` is deleted). Leaves history and occupants alone.
   void save_room(RoomRecord room);
-  // Deletes the room record and everything under the room: affiliations, history, occupants.
+  // Replaces the room's config and subject only: `room.affiliations` is ignored and the stored
+  // affiliations stay as they are (change them one by one with put/remove_affiliation). Creates
+  // the room record when there is none.
+  void save_settings(RoomRecord room);
+  // Stores (or replaces) one affiliation, with its reserved nick, under `room_jid`.
+  void put_affiliation(std::string room_jid, AffiliationRecord affiliation);
+  // Deletes one affiliation; removing an absent one is not an error.
+  void remove_affiliation(std::string room_jid, std::string jid);
+  // Puts the room in the public room list (or updates its name there).
+  void list_room(ListingRecord listing);
+  // Takes the room off the public room list; not an error when it is not listed.
+  void unlist_room(std::string room_jid);
+  // Deletes the room record and everything under the room: affiliations, history, occupants,
+  // its listing.
   // Forgetting an unknown room is not an error.
   void forget_room(std::string room_jid);
   // Stores `entry` under its seq (replacing an entry with the same seq), then deletes the
@@ -42,6 +55,23 @@ class StoreBatch {
   struct SaveRoom {
     RoomRecord room;
   };
+  struct SaveSettings {
+    RoomRecord room;  // affiliations ignored
+  };
+  struct PutAffiliation {
+    std::string room_jid;
+    AffiliationRecord affiliation;
+  };
+  struct RemoveAffiliation {
+    std::string room_jid;
+    std::string jid;
+  };
+  struct ListRoom {
+    ListingRecord listing;
+  };
+  struct UnlistRoom {
+    std::string room_jid;
+  };
   struct ForgetRoom {
     std::string room_jid;
   };
@@ -59,7 +89,9 @@ class StoreBatch {
     std::string nick;
     std::string real_jid;
   };
-  using Operation = std::variant<SaveRoom, ForgetRoom, AppendHistory, PutOccupant, RemoveOccupant>;
+  using Operation =
+      std::variant<SaveRoom, SaveSettings, PutAffiliation, RemoveAffiliation, ListRoom, UnlistRoom,
+                   ForgetRoom, AppendHistory, PutOccupant, RemoveOccupant>;
 
   const std::vector<Operation>& operations() const { return operations_; }
   std::vector<Operation> take_operations() && { return std::move(operations_); }

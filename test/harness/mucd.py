@@ -17,8 +17,11 @@ class MucdProcess:
     """mucd --server <prosody component port> --domain conference.localhost ...
 
     The secret goes through a 0600 file (--secret-file), or with secret_via="env" through
-    MUCD_SECRET; never the command line. stdout and stderr go to files in the temp dir. start() waits (by default) until Prosody logs the component's
-    authentication; stop() sends SIGTERM, then SIGKILL after a timeout.
+    MUCD_SECRET; never the command line. stdout and stderr go to files in the temp dir. start()
+    waits (by default) until Prosody logs the component's authentication; stop() sends SIGTERM,
+    then SIGKILL after a timeout; kill() is a crash (SIGKILL). The rooms are stored in data_dir
+    (default: a fresh directory in the temp dir), which outlives the process: start() again
+    after stop() or kill() is a restart over the same rooms.
 
         with ProsodyHost(muc=EXTERNAL) as host, MucdProcess(host) as mucd:
             ...  # conference.localhost is served by mucd
@@ -26,14 +29,15 @@ class MucdProcess:
     """
 
     def __init__(self, host, *, secret=None, binary=None, workdir=None, domain=MUC_DOMAIN,
-                 admin=ADMIN_JID, log_level="info", extra_args=(), env=None, secret_via="file"):
+                 admin=ADMIN_JID, log_level="info", extra_args=(), env=None, secret_via="file",
+                 data_dir=None):
         if host.muc != EXTERNAL:
             raise ValueError("mucd needs a ProsodyHost(muc=EXTERNAL)")
         self.host = host
         self.secret = host.component_secret if secret is None else secret
         self.binary = binary or mucd_binary()
         self.workdir = workdir or processes.make_workdir("mucd")
-        self.data_dir = os.path.join(self.workdir, "data")
+        self.data_dir = data_dir or os.path.join(self.workdir, "data")
         self.secret_path = os.path.join(self.workdir, "secret")
         self.stderr_path = os.path.join(self.workdir, "mucd.stderr.log")
         self.stdout_path = os.path.join(self.workdir, "mucd.stdout.log")
@@ -110,6 +114,13 @@ class MucdProcess:
         if was_running:
             self.stop_seconds = time.monotonic() - began
         return status
+
+    def kill(self):
+        """SIGKILL, as a crash would: nothing flushed, no goodbye to the server. Returns the
+        status (negative)."""
+        if self.proc is None:
+            return None
+        return processes.kill(self.proc)
 
     def __enter__(self):
         return self.start()

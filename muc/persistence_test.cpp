@@ -1,0 +1,753 @@
+// Engine tests with a store: persistent rooms are written before anything acknowledges the
+// change, come back after a restart (a new Service over the same store), and a failing store
+// refuses the change and leaves the room as it was.
+#include "muc/persistence.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "muc/service.hpp"
+#include "muc/testing.hpp"
+#include "storage/memory_store.hpp"
+
+namespace mucd::muc::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+constexpr std::string_view kRomeo = "romeo@localhost/r1";
+constexpr std::string_view kJuliet = "juliet@localhost/j1";
+constexpr std::string_view kNurse = "nurse@localhost/n";
+constexpr std::string_view kGarden = "garden@conference.localhost";
+
+// A MemoryStore that can be made to fail, and that remembers how each commit was asked to sync.
+class TestStore final : public storage::RoomStore {
+ public:
+  storage::Status commit(storage::StoreBatch&& batch, bool sync) override {
+    if (failing) return storage::Status::io_error("disk on fire");
+    if (!batch.empty()) syncs.push_back(sync);
+    return inner.commit(std::move(batch), sync);
+  }
+  storage::Status load_room(std::string_view jid, storage::RoomRecord* out) const override {
+    if (failing_reads) return storage::Status::io_error("disk on fire");
+    return inner.load_room(jid, out);
+  }
+  storage::Status list_rooms(std::vector<std::string>* out) const override {
+    return inner.list_rooms(out);
+  }
+  storage::Status list_occupied_rooms(std::vector<std::string>* out) const override {
+    return inner.list_occupied_rooms(out);
+  }
+  storage::Status list_listed_rooms(std::vector<storage::ListingRecord>* out) const override {
+    return inner.list_listed_rooms(out);
+  }
+  storage::Status load_history(std::string_view jid,
+                               std::vector<storage::HistoryRecord>* out) const override {
+    return inner.load_history(jid, out);
+  }
+  storage::Status load_occupants(std::string_view jid,
+                                 std::vector<storage::OccupantRecord>* out) const override {
+    return inner.load_occupants(jid, out);
+  }
+
+  storage::RoomRecord room(std::string_view jid) const {
+    storage::RoomRecord r;
+    EXPECT_TRUE(inner.load_room(jid, &r).ok()) << jid << " is not stored";
+    return r;
+  }
+  bool has_room(std::string_view jid) const {
+    storage::RoomRecord r;
+    return inner.load_room(jid, &r).ok();
+  }
+  std::string config(std::string_view jid, std::string_view field) const {
+    for (const auto& [f, v] : room(jid).config) {
+      if (f == field) return v;
+    }
+    return "(absent)";
+  }
+  std::vector<std::string> affiliations(std::string_view jid) const {
+    std::vector<std::string> out;
+    for (const auto& a : room(jid).affiliations) {
+      out.push_back(a.jid + "=" + a.affiliation + (a.nick.empty() ? "" : "/" + a.nick));
+    }
+    return out;
+  }
+  std::vector<std::string> sessions(std::string_view jid) const {
+    std::vector<storage::OccupantRecord> occupants;
+    EXPECT_TRUE(inner.load_occupants(jid, &occupants).ok());
+    std::vector<std::string> out;
+    for (const auto& o : occupants) out.push_back(o.nick + "=" + o.real_jid + ":" + o.role);
+    return out;
+  }
+  std::vector<std::string> bodies(std::string_view jid) const {
+    std::vector<storage::HistoryRecord> history;
+    EXPECT_TRUE(inner.load_history(jid, &history).ok());
+    std::vector<std::string> out;
+    for (const auto& h : history) {
+      auto stanza = Stanza::parse(h.xml);
+      out.push_back(stanza ? stanza->root().child("body").text().get() : "(bad xml)");
+    }
+    return out;
+  }
+  std::vector<std::string> rooms() const {
+    std::vector<std::string> out;
+    EXPECT_TRUE(inner.list_rooms(&out).ok());
+    return out;
+  }
+
+  storage::MemoryStore inner;
+  bool failing = false;
+  bool failing_reads = false;
+  std::vector<bool> syncs;  // one per non-empty commit
+};
+
+// An outbox that notes, for every stanza, how many commits the store had made when it went out.
+class WatchingOutbox final : public Outbox {
+ public:
+  explicit WatchingOutbox(const TestStore& store) : store_(store) {}
+  void send(const Stanza& stanza) override { record(stanza); }
+  void send_raw(std::string xml) override {
+    auto parsed = Stanza::parse(xml);
+    if (!parsed) throw std::runtime_error("unparsable output: " + xml);
+    record(*parsed);
+  }
+  std::vector<Stanza> sent;
+  std::vector<size_t> commits_before;
+
+ private:
+  void record(const Stanza& stanza) {
+    sent.push_back(stanza);
+    commits_before.push_back(store_.inner.commits());
+  }
+  const TestStore& store_;
+};
+
+ServiceConfig test_config() {
+  ServiceConfig c;
+  c.domain = "conference.localhost";
+  c.admins = {"admin@localhost"};
+  c.probe_timeout = std::chrono::seconds(10);
+  return c;
+}
+
+// A service over a TestStore that outlives it: restart() is mucd stopping (or crashing: nothing
+// is flushed at a stop that is not flushed at every turn) and starting again.
+class StoreHarness {
+ public:
+  StoreHarness() { restart(); }
+
+  void restart() {
+    service.reset();
+    service = std::make_unique<Service>(test_config(), clock, &store);
+    service->set_id_generator([this] { return "gen" + std::to_string(++next_id); });
+  }
+
+  std::vector<Stanza> send(std::string_view xml) {
+    auto stanza = Stanza::parse(xml);
+    if (!stanza) throw std::runtime_error("bad test XML: " + std::string(xml));
+    WatchingOutbox out(store);
+    service->handle(*stanza, out);
+    last_commits_before = out.commits_before;
+    return out.sent;
+  }
+  std::vector<Stanza> join(std::string_view jid, std::string_view nick,
+                           std::string_view extra = {}) {
+    return send("<presence from='" + std::string(jid) + "' to='garden@conference.localhost/" +
+                std::string(nick) + "'><x xmlns='http://jabber.org/protocol/muc'>" +
+                std::string(extra) + "</x></presence>");
+  }
+  std::vector<Stanza> configure(std::string_view fields, std::string_view jid = kRomeo) {
+    return send("<iq from='" + std::string(jid) +
+                "' to='garden@conference.localhost' type='set' id='cfg'><query "
+                "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+                "type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/"
+                "muc#roomconfig</value></field>" +
+                std::string(fields) + "</x></query></iq>");
+  }
+  std::vector<Stanza> affiliate(std::string_view jid, std::string_view affiliation,
+                                std::string_view extra = {}) {
+    return send(
+        "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='aff'>"
+        "<query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='" +
+        std::string(affiliation) + "' jid='" + std::string(jid) + "' " + std::string(extra) +
+        "/></query></iq>");
+  }
+  std::vector<Stanza> say(std::string_view from, std::string_view body) {
+    return send("<message from='" + std::string(from) +
+                "' to='garden@conference.localhost' type='groupchat' id='m'><body>" +
+                std::string(body) + "</body></message>");
+  }
+  std::vector<Stanza> register_nick(std::string_view from, std::string_view nick) {
+    return send("<iq from='" + std::string(from) +
+                "' to='garden@conference.localhost' type='set' id='reg'><query "
+                "xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'><field "
+                "var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register</value></field>"
+                "<field var='muc#register_roomnick'><value>" +
+                std::string(nick) + "</value></field></x></query></iq>");
+  }
+  std::vector<Stanza> connected() {
+    RecordingOutbox out;
+    service->on_connected(out);
+    return out.sent;
+  }
+  std::vector<Stanza> tick() {
+    RecordingOutbox out;
+    service->on_tick(out);
+    return out.sent;
+  }
+  // Romeo creates garden and makes it persistent; Juliet joins.
+  void persistent_garden() {
+    join(kRomeo, "romeo");
+    configure("<field var='muc#roomconfig_persistentroom'><value>1</value></field>");
+    join(kJuliet, "juliet");
+  }
+
+  FakeClock clock;
+  TestStore store;
+  std::unique_ptr<Service> service;
+  int next_id = 0;
+  std::vector<size_t> last_commits_before;
+};
+
+std::optional<Stanza> find_type(const std::vector<Stanza>& sent, std::string_view type) {
+  for (const auto& s : sent) {
+    if (s.type() == type) return s;
+  }
+  return std::nullopt;
+}
+
+// --- what is written, and when ---
+
+TEST(Persistence, TemporaryRoomsAreNotWritten) {
+  StoreHarness h;
+  h.join(kRomeo, "romeo");
+  h.configure("<field var='muc#roomconfig_roomname'><value>Garden</value></field>");
+  h.join(kJuliet, "juliet");
+  h.say(kJuliet, "hello");
+  EXPECT_THAT(h.store.rooms(), IsEmpty());
+  EXPECT_EQ(h.store.inner.commits(), 0u);
+}
+
+TEST(Persistence, BecomingPersistentWritesTheWholeRoomBeforeTheResult) {
+  StoreHarness h;
+  h.join(kRomeo, "romeo");
+  h.say(kRomeo, "before persistence");
+  auto out = h.configure(
+      "<field var='muc#roomconfig_persistentroom'><value>1</value></field>"
+      "<field var='muc#roomconfig_roomname'><value>Garden</value></field>");
+  auto result = find_type(out, "result");
+  ASSERT_TRUE(result);
+  // Every stanza of the turn went out after the one commit that stored the room.
+  ASSERT_FALSE(h.last_commits_before.empty());
+  for (size_t commits : h.last_commits_before) EXPECT_EQ(commits, 1u);
+  EXPECT_THAT(h.store.syncs, ElementsAre(true));
+  EXPECT_EQ(h.store.config(kGarden, "name"), "Garden");
+  EXPECT_EQ(h.store.config(kGarden, "persistent"), "1");
+  EXPECT_THAT(h.store.affiliations(kGarden), ElementsAre("romeo@localhost=owner"));
+  EXPECT_THAT(h.store.bodies(kGarden), ElementsAre("before persistence"));
+  EXPECT_THAT(h.store.sessions(kGarden), ElementsAre("romeo=romeo@localhost/r1:moderator"));
+}
+
+TEST(Persistence, AcknowledgedChangesAreSyncedHistoryAndPresenceAreNot) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.store.syncs.clear();
+  h.say(kJuliet, "hi");
+  EXPECT_THAT(h.store.syncs, ElementsAre(false));
+  h.affiliate("nurse@localhost", "member");
+  h.send(
+      "<message from='romeo@localhost/r1' to='garden@conference.localhost' type='groupchat'>"
+      "<subject>Montague business</subject></message>");
+  EXPECT_THAT(h.store.syncs, ElementsAre(false, true, true));
+  EXPECT_EQ(h.store.room(kGarden).subject, "Montague business");
+  EXPECT_EQ(h.store.room(kGarden).subject_from, "garden@conference.localhost/romeo");
+  EXPECT_THAT(h.store.affiliations(kGarden),
+              ElementsAre("nurse@localhost=member", "romeo@localhost=owner"));
+
+  // The writes left unsynced are synced on the next tick.
+  h.store.syncs.clear();
+  h.say(kJuliet, "again");
+  const size_t commits = h.store.inner.commits();
+  h.tick();
+  EXPECT_EQ(h.store.inner.commits(), commits + 1);  // an empty, synced batch
+  h.tick();
+  EXPECT_EQ(h.store.inner.commits(), commits + 1);  // nothing left to sync
+}
+
+TEST(Persistence, OccupantSessionsFollowJoinsNickChangesAndLeaves) {
+  StoreHarness h;
+  h.persistent_garden();
+  EXPECT_THAT(h.store.sessions(kGarden), ElementsAre("juliet=juliet@localhost/j1:participant",
+                                                     "romeo=romeo@localhost/r1:moderator"));
+  h.send("<presence from='juliet@localhost/j1' to='garden@conference.localhost/capulet'/>");
+  EXPECT_THAT(h.store.sessions(kGarden), ElementsAre("capulet=juliet@localhost/j1:participant",
+                                                     "romeo=romeo@localhost/r1:moderator"));
+  h.send(
+      "<presence from='juliet@localhost/j1' to='garden@conference.localhost/capulet' "
+      "type='unavailable'/>");
+  EXPECT_THAT(h.store.sessions(kGarden), ElementsAre("romeo=romeo@localhost/r1:moderator"));
+}
+
+TEST(Persistence, RegistrationAndDeregistrationAreStored) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.affiliate("juliet@localhost", "member");
+  auto out = h.register_nick(kJuliet, "Juliet");
+  ASSERT_TRUE(find_type(out, "result"));
+  EXPECT_THAT(h.store.affiliations(kGarden),
+              ElementsAre("juliet@localhost=member/Juliet", "romeo@localhost=owner"));
+  h.send(
+      "<iq from='juliet@localhost/j1' to='garden@conference.localhost' type='set' id='u'><query "
+      "xmlns='jabber:iq:register'><remove/></query></iq>");
+  EXPECT_THAT(h.store.affiliations(kGarden), ElementsAre("romeo@localhost=owner"));
+}
+
+TEST(Persistence, DestroyForgetsTheRoomWithHistoryAndOccupants) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.say(kJuliet, "farewell");
+  auto out = h.send(
+      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='d'><query "
+      "xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query></iq>");
+  ASSERT_TRUE(find_type(out, "result"));
+  EXPECT_THAT(h.store.rooms(), IsEmpty());
+  EXPECT_THAT(h.store.sessions(kGarden), IsEmpty());
+  EXPECT_THAT(h.store.bodies(kGarden), IsEmpty());
+  EXPECT_EQ(h.store.syncs.back(), true);
+}
+
+TEST(Persistence, TurningPersistenceOffForgetsTheRoom) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.configure("<field var='muc#roomconfig_persistentroom'><value>0</value></field>");
+  EXPECT_THAT(h.store.rooms(), IsEmpty());
+  EXPECT_THAT(h.store.sessions(kGarden), IsEmpty());
+  ASSERT_NE(h.service->find_room(kGarden), nullptr);  // still in use
+}
+
+// --- restart ---
+
+TEST(Restart, AStoredRoomLoadsOnItsFirstStanzaWithEverything) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.configure(
+      "<field var='muc#roomconfig_roomname'><value>Garden</value></field>"
+      "<field var='muc#roomconfig_roomsecret'><value>balcony</value></field>");
+  h.affiliate("juliet@localhost", "member", "nick='Juliet'");
+  h.send(
+      "<message from='romeo@localhost/r1' to='garden@conference.localhost' type='groupchat'>"
+      "<subject>Love</subject></message>");
+  h.say(kJuliet, "wherefore art thou");
+  for (const auto* who : {kRomeo.data(), kJuliet.data()}) {
+    h.send("<presence from='" + std::string(who) +
+           "' to='garden@conference.localhost/x' type='unavailable'/>");
+  }
+  EXPECT_EQ(h.service->find_room(kGarden), nullptr);  // empty and stored: not kept in memory
+
+  h.restart();
+  EXPECT_EQ(h.service->room_count(), 0u);  // nothing loaded at start
+  // The password survived; the reserved nick too.
+  auto refused = h.join(kNurse, "nurse");
+  EXPECT_EQ(error_condition(refused[0]), "not-authorized");
+  auto squat = h.join(kNurse, "Juliet", "<password>balcony</password>");
+  EXPECT_EQ(error_condition(squat[0]), "conflict");
+  auto joined = h.join(kNurse, "nurse", "<password>balcony</password>");
+  auto nurse = to(joined, kNurse);
+  ASSERT_GE(nurse.size(), 3u);
+  EXPECT_STREQ(nurse[nurse.size() - 2].root().child("body").text().get(), "wherefore art thou");
+  EXPECT_STREQ(nurse.back().root().child("subject").text().get(), "Love");
+  EXPECT_TRUE(child_ns(nurse.back().root(), "delay", "urn:xmpp:delay"));
+  auto owners = h.send(
+      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='get' id='l'><query "
+      "xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member'/></query></iq>");
+  auto item = owners[0].root().child("query").child("item");
+  EXPECT_STREQ(item.attribute("jid").value(), "juliet@localhost");
+  EXPECT_STREQ(item.attribute("nick").value(), "Juliet");
+  EXPECT_EQ(h.service->find_room(kGarden)->config().name, "Garden");
+}
+
+TEST(Restart, OccupantIdsStayTheSame) {
+  StoreHarness h;
+  h.persistent_garden();
+  auto id_in = [](const std::vector<Stanza>& out, std::string_view to_jid) {
+    for (const auto& s : to(out, to_jid)) {
+      if (s.name() == "message") {
+        return std::string(
+            child_ns(s.root(), "occupant-id", "urn:xmpp:occupant-id:0").attribute("id").value());
+      }
+    }
+    return std::string("(none)");
+  };
+  const std::string before = id_in(h.say(kJuliet, "one"), kRomeo);
+  h.restart();
+  size_t rooms = 0;
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  EXPECT_EQ(id_in(h.say(kJuliet, "two"), kRomeo), before);
+  EXPECT_NE(before, "(none)");
+}
+
+TEST(Restart, OccupiedRoomsAreRestoredAndTheirSessionsChecked) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.join(kNurse, "nurse");
+  // A second, empty persistent room: not loaded at start.
+  h.send(
+      "<presence from='romeo@localhost/r1' to='tomb@conference.localhost/romeo'><x "
+      "xmlns='http://jabber.org/protocol/muc'/></presence>");
+  h.send(
+      "<iq from='romeo@localhost/r1' to='tomb@conference.localhost' type='set' id='c'><query "
+      "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>"
+      "<field var='muc#roomconfig_persistentroom'><value>1</value></field></x></query></iq>");
+  h.send(
+      "<presence from='romeo@localhost/r1' to='tomb@conference.localhost/romeo' "
+      "type='unavailable'/>");
+
+  h.restart();  // as after kill -9
+  size_t rooms = 0;
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  EXPECT_EQ(rooms, 1u);
+  EXPECT_EQ(h.service->room_count(), 1u);
+  ASSERT_NE(h.service->find_room(kGarden), nullptr);
+  EXPECT_EQ(h.service->find_room(kGarden)->occupant_count(), 3u);
+
+  // Restored occupants receive messages without rejoining.
+  auto said = h.say(kJuliet, "still here?");
+  EXPECT_EQ(to(said, kRomeo).size(), 1u);
+  EXPECT_EQ(to(said, kNurse).size(), 1u);
+
+  // Once connected, every restored session is pinged from the room.
+  auto pings = h.connected();
+  ASSERT_EQ(pings.size(), 3u);
+  std::map<std::string, std::string> id_of;
+  for (const auto& p : pings) {
+    EXPECT_EQ(p.name(), "iq");
+    EXPECT_EQ(p.type(), "get");
+    EXPECT_EQ(p.from(), kGarden);
+    EXPECT_TRUE(child_ns(p.root(), "ping", "urn:xmpp:ping"));
+    id_of[std::string(p.to())] = std::string(p.id());
+  }
+  EXPECT_EQ(h.service->pending_probes(), 3u);
+
+  // Romeo answers; the nurse's server says she is gone; Juliet's client says nothing.
+  EXPECT_TRUE(h.send("<iq type='result' from='romeo@localhost/r1' "
+                     "to='garden@conference.localhost' id='" +
+                     id_of["romeo@localhost/r1"] + "'/>")
+                  .empty());
+  auto gone =
+      h.send("<iq type='error' from='nurse@localhost/n' to='garden@conference.localhost' id='" +
+             id_of["nurse@localhost/n"] +
+             "'><ping xmlns='urn:xmpp:ping'/><error type='cancel'><service-unavailable "
+             "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+  auto told = to(gone, kRomeo);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].type(), "unavailable");
+  EXPECT_EQ(told[0].from(), "garden@conference.localhost/nurse");
+  EXPECT_TRUE(has_status(told[0], "333"));
+  EXPECT_THAT(h.store.sessions(kGarden), ElementsAre("juliet=juliet@localhost/j1:participant",
+                                                     "romeo=romeo@localhost/r1:moderator"));
+
+  h.clock.advance(std::chrono::seconds(5));
+  EXPECT_TRUE(h.tick().empty());
+  h.clock.advance(std::chrono::seconds(6));
+  auto timed_out = h.tick();
+  auto romeo = to(timed_out, kRomeo);
+  ASSERT_EQ(romeo.size(), 1u);
+  EXPECT_EQ(romeo[0].from(), "garden@conference.localhost/juliet");
+  EXPECT_TRUE(has_status(romeo[0], "333"));
+  EXPECT_EQ(h.service->pending_probes(), 0u);
+  EXPECT_THAT(h.store.sessions(kGarden), ElementsAre("romeo=romeo@localhost/r1:moderator"));
+  EXPECT_EQ(h.service->find_room(kGarden)->occupant_count(), 1u);
+}
+
+TEST(Restart, AnAnswerFromSomeoneElseDoesNotCount) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.restart();
+  size_t rooms = 0;
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  auto pings = h.connected();
+  ASSERT_EQ(pings.size(), 2u);
+  const std::string id(pings[0].id());
+  h.send("<iq type='error' from='mallory@localhost/m' to='garden@conference.localhost' id='" + id +
+         "'><error type='cancel'><item-not-found "
+         "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+  EXPECT_EQ(h.service->pending_probes(), 2u);
+  EXPECT_EQ(h.service->find_room(kGarden)->occupant_count(), 2u);
+}
+
+TEST(Restart, ARoomLoadedLaterIsCheckedAtOnce) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.restart();
+  h.connected();  // nothing restored yet: no pings
+  EXPECT_EQ(h.service->pending_probes(), 0u);
+  auto out = h.say(kJuliet, "anyone?");   // loads the room, with its stored occupants
+  EXPECT_EQ(to(out, kRomeo).size(), 2u);  // the message and the ping
+  EXPECT_EQ(h.service->pending_probes(), 2u);
+}
+
+TEST(Restart, PublicRoomsStayListedWhenUnloadedAndAfterARestart) {
+  StoreHarness h;
+  auto items = [&h] {
+    auto out = h.send(
+        "<iq from='nurse@localhost/n' to='conference.localhost' type='get' id='i'><query "
+        "xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    std::vector<std::string> listed;
+    for (auto item : out[0].root().child("query").children("item")) {
+      listed.push_back(std::string(item.attribute("jid").value()) + "=" +
+                       item.attribute("name").value());
+    }
+    return listed;
+  };
+  h.join(kRomeo, "romeo");
+  h.configure(
+      "<field var='muc#roomconfig_persistentroom'><value>1</value></field>"
+      "<field var='muc#roomconfig_publicroom'><value>1</value></field>"
+      "<field var='muc#roomconfig_roomname'><value>Garden</value></field>");
+  h.send(
+      "<presence from='romeo@localhost/r1' to='garden@conference.localhost/romeo' "
+      "type='unavailable'/>");
+  EXPECT_EQ(h.service->find_room(kGarden), nullptr);
+  EXPECT_THAT(items(), ElementsAre("garden@conference.localhost=Garden"));
+
+  h.restart();
+  size_t rooms = 0;
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  EXPECT_EQ(rooms, 0u);
+  EXPECT_THAT(items(), ElementsAre("garden@conference.localhost=Garden"));
+
+  // Hidden again: off the list, in memory and in the store.
+  h.join(kRomeo, "romeo");
+  h.configure("<field var='muc#roomconfig_publicroom'><value>0</value></field>");
+  EXPECT_THAT(items(), IsEmpty());
+  h.restart();
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  EXPECT_THAT(items(), IsEmpty());
+
+  // Public again, then destroyed by an administrator who sees it in the destroy form.
+  h.configure("<field var='muc#roomconfig_publicroom'><value>1</value></field>");
+  h.send(
+      "<presence from='romeo@localhost/r1' to='garden@conference.localhost/romeo' "
+      "type='unavailable'/>");
+  auto form = h.send(
+      "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
+      "xmlns='http://jabber.org/protocol/commands' "
+      "node='http://prosody.im/protocol/muc#destroy'/></iq>");
+  auto field =
+      form[0].root().child("command").child("x").find_child_by_attribute("field", "var", "rooms");
+  EXPECT_STREQ(field.child("option").child("value").text().get(), "garden@conference.localhost");
+  h.send(
+      "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
+      "xmlns='http://jabber.org/protocol/commands' node='http://prosody.im/protocol/muc#destroy' "
+      "sessionid='s'><x xmlns='jabber:x:data' type='submit'><field var='rooms'>"
+      "<value>garden@conference.localhost</value></field></x></command></iq>");
+  EXPECT_THAT(items(), IsEmpty());
+  EXPECT_THAT(h.store.rooms(), IsEmpty());
+  std::vector<storage::ListingRecord> listed;
+  ASSERT_TRUE(h.store.inner.list_listed_rooms(&listed).ok());
+  EXPECT_THAT(listed, IsEmpty());
+}
+
+// --- a failing store ---
+
+TEST(FailingStore, ConfigSubmitIsRefusedAndChangesNothing) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.store.failing = true;
+  auto out = h.configure(
+      "<field var='muc#roomconfig_roomname'><value>Renamed</value></field>"
+      "<field var='muc#roomconfig_membersonly'><value>1</value></field>");
+  ASSERT_EQ(out.size(), 1u);  // no 104 to the room, no 322 kick of Juliet
+  EXPECT_EQ(out[0].type(), "error");
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  EXPECT_EQ(out[0].to(), kRomeo);
+  const Room* room = h.service->find_room(kGarden);
+  ASSERT_NE(room, nullptr);
+  EXPECT_EQ(room->config().name, "");
+  EXPECT_FALSE(room->config().members_only);
+  EXPECT_EQ(room->occupant_count(), 2u);
+
+  h.store.failing = false;
+  auto form = h.send(
+      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='get' id='f'><query "
+      "xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
+  auto name = form[0].root().child("query").child("x").find_child_by_attribute(
+      "field", "var", "muc#roomconfig_roomname");
+  EXPECT_FALSE(name.child("value"));
+}
+
+TEST(FailingStore, MakingARoomPersistentIsRefusedAndItStaysTemporary) {
+  StoreHarness h;
+  h.join(kRomeo, "romeo");
+  h.store.failing = true;
+  auto out = h.configure("<field var='muc#roomconfig_persistentroom'><value>1</value></field>");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  ASSERT_NE(h.service->find_room(kGarden), nullptr);
+  EXPECT_FALSE(h.service->find_room(kGarden)->config().persistent);
+  EXPECT_TRUE(h.service->find_room(kGarden)->locked());  // still awaiting its configuration
+}
+
+TEST(FailingStore, AffiliationChangeIsRefusedAndNobodyIsKicked) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.store.failing = true;
+  auto out = h.affiliate("juliet@localhost", "outcast");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  const Room* room = h.service->find_room(kGarden);
+  EXPECT_EQ(room->affiliation_of("juliet@localhost"), Affiliation::None);
+  EXPECT_EQ(room->occupant_count(), 2u);
+  h.store.failing = false;
+  EXPECT_EQ(to(h.say(kJuliet, "still in"), kRomeo).size(), 1u);
+  EXPECT_THAT(h.store.affiliations(kGarden), ElementsAre("romeo@localhost=owner"));
+}
+
+TEST(FailingStore, RegistrationIsRefusedAndTheNickStaysFree) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.affiliate("juliet@localhost", "member");
+  h.store.failing = true;
+  auto out = h.register_nick(kJuliet, "Juliet");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  EXPECT_EQ(h.service->find_room(kGarden)->registered_nick("juliet@localhost"), std::nullopt);
+}
+
+TEST(FailingStore, DestroyIsRefusedAndTheRoomLivesOn) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.store.failing = true;
+  auto out = h.send(
+      "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='d'><query "
+      "xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query></iq>");
+  ASSERT_EQ(out.size(), 1u);  // nobody was told the room is gone
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  ASSERT_NE(h.service->find_room(kGarden), nullptr);
+  EXPECT_EQ(h.service->find_room(kGarden)->occupant_count(), 2u);
+  h.store.failing = false;
+  EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "");  // no tombstone: joins work
+}
+
+TEST(FailingStore, SubjectChangeIsRefused) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.store.failing = true;
+  auto out = h.send(
+      "<message from='romeo@localhost/r1' to='garden@conference.localhost' type='groupchat' "
+      "id='s'><subject>Plague</subject></message>");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  EXPECT_EQ(h.service->find_room(kGarden)->subject(), "");
+}
+
+TEST(FailingStore, AMessageIsNotBroadcastAndTheRoomReloadsAsStored) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.say(kJuliet, "stored");
+  h.store.failing = true;
+  auto out = h.say(kJuliet, "lost");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to(), kJuliet);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  h.store.failing = false;
+  auto joined = h.join(kNurse, "nurse");
+  std::vector<std::string> history;
+  for (const auto& s : to(joined, kNurse)) {
+    if (auto body = s.root().child("body")) history.push_back(body.text().get());
+  }
+  EXPECT_THAT(history, ElementsAre("stored"));
+  EXPECT_THAT(h.store.bodies(kGarden), ElementsAre("stored"));
+}
+
+TEST(FailingStore, AnUnreadableRoomIsAnsweredWithAnErrorAndNotRecreated) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.restart();
+  h.store.failing_reads = true;
+  auto out = h.join(kNurse, "nurse");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  EXPECT_EQ(h.service->find_room(kGarden), nullptr);
+  h.store.failing_reads = false;
+  auto joined = h.join(kNurse, "nurse");
+  for (const auto& s : joined) EXPECT_FALSE(has_status(s, "201"));  // not a new room
+  EXPECT_EQ(h.service->find_room(kGarden)->occupant_count(), 3u);
+}
+
+// --- the record mapping ---
+
+TEST(PersistenceRecords, ConfigRoundTripsThroughTheRecord) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.configure(
+      "<field var='muc#roomconfig_roomname'><value>Garden</value></field>"
+      "<field var='muc#roomconfig_roomdesc'><value>Verona</value></field>"
+      "<field var='muc#roomconfig_lang'><value>it</value></field>"
+      "<field var='muc#roomconfig_publicroom'><value>1</value></field>"
+      "<field var='muc#roomconfig_moderatedroom'><value>1</value></field>"
+      "<field var='muc#roomconfig_changesubject'><value>1</value></field>"
+      "<field var='{http://prosody.im/protocol/muc}roomconfig_allowmemberinvites'><value>1"
+      "</value></field>"
+      "<field var='muc#roomconfig_whois'><value>anyone</value></field>"
+      "<field var='muc#roomconfig_historylength'><value>7</value></field>"
+      "<field var='muc#roomconfig_defaulthistorymessages'><value>3</value></field>"
+      "<field var='muc#roomconfig_presencebroadcast'><value>moderator</value>"
+      "<value>none</value></field>");
+  const RoomConfig before = h.service->find_room(kGarden)->config();
+  h.restart();
+  size_t rooms = 0;
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  const RoomConfig& after = h.service->find_room(kGarden)->config();
+  EXPECT_EQ(after.name, "Garden");
+  EXPECT_EQ(after.description, before.description);
+  EXPECT_EQ(after.language, "it");
+  EXPECT_EQ(after.hidden, false);
+  EXPECT_EQ(after.moderated, true);
+  EXPECT_EQ(after.change_subject, true);
+  EXPECT_EQ(after.allow_member_invites, true);
+  EXPECT_EQ(after.whois, Whois::Anyone);
+  EXPECT_EQ(after.history_length, 7);
+  EXPECT_EQ(after.default_history_messages, 3);
+  EXPECT_EQ(after.presence_broadcast, before.presence_broadcast);
+  EXPECT_TRUE(after.presence_broadcast.none);
+  EXPECT_FALSE(after.presence_broadcast.participant);
+  EXPECT_TRUE(after.persistent);
+}
+
+TEST(PersistenceRecords, UnreadableRecordsAreSkippedAndNamed) {
+  storage::RoomRecord record;
+  record.jid = "garden@conference.localhost";
+  record.config = {{"name", "Garden"}, {"from_the_future", "42"}};
+  record.affiliations = {{"romeo@localhost", "owner", "", ""}, {"x@localhost", "emperor", "", ""}};
+  std::vector<storage::HistoryRecord> history = {
+      {1, 0, "romeo", "<message"}, {2, 0, "romeo", "<message><body>ok</body></message>"}};
+  std::vector<storage::OccupantRecord> occupants = {
+      {"romeo", "romeo@localhost/r1", "moderator", "not xml"},
+      {"romeo", "tybalt@localhost/t", "participant", "<presence/>"}};
+  FakeClock clock;
+  RoomEnv env;
+  env.clock = &clock;
+  env.new_id = [] { return std::string("id"); };
+  std::vector<std::string> problems;
+  auto room = Persistence::restore(env, record, history, occupants, &problems);
+  EXPECT_EQ(room->config().name, "Garden");
+  EXPECT_EQ(room->affiliation_of("romeo@localhost"), Affiliation::Owner);
+  EXPECT_EQ(room->affiliation_of("x@localhost"), Affiliation::None);
+  EXPECT_EQ(room->occupant_count(), 1u);
+  EXPECT_EQ(problems.size(), 4u);
+  EXPECT_THAT(Persistence::sessions(*room),
+              ElementsAre(std::pair<std::string, std::string>("garden@conference.localhost/romeo",
+                                                              "romeo@localhost/r1")));
+}
+
+}  // namespace
+}  // namespace mucd::muc::testing
