@@ -16,7 +16,19 @@ namespace mucd::component {
 
 namespace {
 
-enum class Opt { Server, Domain, Secret, SecretFile, DataDir, Admin, LogLevel, Version, Help };
+enum class Opt {
+  Server,
+  Domain,
+  Secret,
+  SecretFile,
+  DataDir,
+  Admin,
+  LogLevel,
+  Version,
+  Help,
+  StatusFile,
+  Health,
+};
 
 struct OptSpec {
   std::string_view name;
@@ -29,7 +41,8 @@ constexpr OptSpec kOptions[] = {
     {"--secret", Opt::Secret, true},      {"--secret-file", Opt::SecretFile, true},
     {"--data-dir", Opt::DataDir, true},   {"--admin", Opt::Admin, true},
     {"--log-level", Opt::LogLevel, true}, {"--version", Opt::Version, false},
-    {"--help", Opt::Help, false},
+    {"--help", Opt::Help, false},         {"--status-file", Opt::StatusFile, true},
+    {"--health", Opt::Health, false},
 };
 
 // A secret file larger than this is certainly the wrong file.
@@ -46,6 +59,8 @@ const OptSpec* find_option(std::string_view name) {
 struct RawOptions {
   std::optional<std::string> server, domain, secret, secret_file, data_dir, log_level;
   std::vector<std::string> admins;
+  std::optional<std::string> status_file;
+  bool health = false;
 };
 
 std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
@@ -62,9 +77,12 @@ std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
       return &raw.data_dir;
     case Opt::LogLevel:
       return &raw.log_level;
+    case Opt::StatusFile:
+      return &raw.status_file;
     case Opt::Admin:
     case Opt::Version:
     case Opt::Help:
+    case Opt::Health:
       return nullptr;
   }
   return nullptr;
@@ -191,6 +209,16 @@ UsageError error(std::string what) {
 // Turns the raw values plus environment defaults into Options.
 CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
   Options options;
+
+  // Status file; --health needs nothing else.
+  if (!raw.status_file) raw.status_file = env_value(env, "MUCD_STATUS_FILE");
+  if (raw.status_file) options.status_file = *raw.status_file;
+  if (raw.health) {
+    if (!raw.status_file) {
+      return error("--health needs the status file: --status-file PATH or MUCD_STATUS_FILE");
+    }
+    return CheckHealth{*raw.status_file};
+  }
 
   // Server.
   std::string server_source = "--server";
@@ -372,6 +400,10 @@ CliOutcome parse_command_line(int argc, char** argv, const EnvLookup& env) {
 
     if (!spec->takes_value) {
       if (eq != std::string_view::npos) return error(fmt::format("{} takes no value", name));
+      if (spec->opt == Opt::Health) {
+        raw.health = true;
+        continue;
+      }
       if (spec->opt == Opt::Help) return ShowHelp{};
       return ShowVersion{};
     }
@@ -426,6 +458,10 @@ Options (each also as --option=value):
   --admin JID           a bare JID (user@host) that administers every room;
                         repeat for more (default: none)
   --log-level LEVEL     error, warn, info or debug (default info)
+  --status-file PATH    keep PATH holding 'connected', 'disconnected' or
+                        'stopped' (default: none)
+  --health              exit 0 if the status file says 'connected', else 1
+                        (for a container HEALTHCHECK); needs --status-file
   --version             print the version and exit
   --help                print this help and exit
 
@@ -439,9 +475,11 @@ Environment (the command line wins):
   MUCD_LOG_LEVEL        default for --log-level
   MUCD_ADMINS           default for --admin, comma separated
                         (e.g. alice@example.org,bob@example.org)
+  MUCD_STATUS_FILE      default for --status-file
 
 Exit status: 0 after SIGTERM or SIGINT; 1 when the server refuses the
-component on the first connection; 2 for a bad command line.
+component on the first connection; 2 for a bad command line. With --health:
+0 when connected, 1 otherwise.
 )",
       fmt::arg("server", defaults.server.to_string()), fmt::arg("data_dir", defaults.data_dir));
 }

@@ -11,6 +11,7 @@
 
 #include "component/cli.hpp"
 #include "component/link.hpp"
+#include "component/status_file.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "muc/service.hpp"
@@ -55,6 +56,24 @@ void print(std::FILE* stream, const std::string& text) {
   std::fflush(stream);
 }
 
+// Writes the status file when there is one; a failure is logged once per kind of status, not
+// fatal: the service works without it, only the health check cannot tell.
+class StatusReporter {
+ public:
+  explicit StatusReporter(std::string path) : path_(std::move(path)) {}
+  void report(LinkStatus status) {
+    if (path_.empty()) return;
+    std::string problem = write_status_file(path_, status);
+    if (problem.empty()) return;
+    if (problem != last_problem_) log::warn("{}", problem);
+    last_problem_ = std::move(problem);
+  }
+
+ private:
+  std::string path_;
+  std::string last_problem_;
+};
+
 int serve(Options options) {
   log::set_threshold(options.log_level);
   for (const auto& warning : options.warnings) log::warn("{}", warning);
@@ -64,13 +83,19 @@ int serve(Options options) {
   install_signal_handlers();
   SystemClock clock;
   auto engine = make_engine(options, clock);
+  StatusReporter status(options.status_file);
+  status.report(LinkStatus::Disconnected);
 
   LinkConfig config;
   config.server = options.server;
   config.domain = options.domain;
   config.secret = std::move(options.secret);
+  config.on_online_changed = [&status](bool online) {
+    status.report(online ? LinkStatus::Connected : LinkStatus::Disconnected);
+  };
   Link link(std::move(config), *engine, clock);
   LinkExit exit = link.run(g_stop);
+  status.report(LinkStatus::Stopped);
 
   switch (exit) {
     case LinkExit::Stopped:
@@ -100,6 +125,10 @@ int main(int argc, char** argv) {
           } else if constexpr (std::is_same_v<T, UsageError>) {
             print(stderr, usage_error_line(result));
             return kExitUsage;
+          } else if constexpr (std::is_same_v<T, CheckHealth>) {
+            Health health = read_health(result.status_file);
+            print(stdout, health.message + "\n");
+            return health.connected ? 0 : 1;
           } else {
             return serve(std::move(result));
           }
