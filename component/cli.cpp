@@ -461,7 +461,7 @@ Options (each also as --option=value):
   --status-file PATH    keep PATH holding 'connected', 'disconnected' or
                         'stopped' (default: none)
   --health              exit 0 if the status file says 'connected', else 1
-                        (for a container HEALTHCHECK); needs --status-file
+                        (for a container HEALTHCHECK); reads --status-file
   --version             print the version and exit
   --help                print this help and exit
 
