@@ -104,6 +104,15 @@ cleanup() {
   podman system reset -f >/dev/null 2>&1
   awk -v w="$work" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
     while read -r mount; do umount -l "$mount"; done
+  # Nothing of ours may outlive the run (conmon, a container's processes).
+  local leftover
+  leftover=$(pgrep -f -- "$work" | tr '\n' ' ')
+  if [ -n "$leftover" ]; then
+    echo "container-test: processes left running, now killed: $leftover" >&2
+    # shellcheck disable=SC2086
+    kill -KILL $leftover 2>/dev/null
+    [ "$status" = 0 ] && status=1
+  fi
   if [ "${MUCD_CONTAINER_KEEP:-0}" = 1 ]; then
     rm -rf "$work/storage" "$work/runroot" "$work/rootfs"
     say "logs kept in $work"
