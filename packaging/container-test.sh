@@ -49,8 +49,8 @@ scansion=${MUCD_SCANSION:-$repo/build/scansion/mucd-scansion}
 
 # -- podman, runc, debootstrap from Debian's packages, when missing
 missing=()
-for tool in podman:podman runc:runc debootstrap:debootstrap; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+for tool in podman runc debootstrap; do  # each command comes in the package of its name
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]}"
