@@ -30,6 +30,8 @@ enum class Opt {
   ListRooms,
   Export,
   Import,
+  StatusFile,
+  Health,
   Version,
   Help
 };
@@ -55,6 +57,8 @@ constexpr OptSpec kOptions[] = {
     {"--list-rooms", Opt::ListRooms, false},
     {"--export", Opt::Export, true},
     {"--import", Opt::Import, true},
+    {"--status-file", Opt::StatusFile, true},
+    {"--health", Opt::Health, false},
     {"--help", Opt::Help, false},
 };
 
@@ -75,6 +79,8 @@ struct RawOptions {
   bool list_rooms = false;
   std::vector<std::string> admins;
   std::optional<std::string> create_rooms, max_occupants;  // service policy
+  std::optional<std::string> status_file;
+  bool health = false;
 };
 
 std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
@@ -101,10 +107,13 @@ std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
       return &raw.export_file;
     case Opt::Import:
       return &raw.import_file;
+    case Opt::StatusFile:
+      return &raw.status_file;
     case Opt::Admin:
     case Opt::ListRooms:
     case Opt::Version:
     case Opt::Help:
+    case Opt::Health:
       return nullptr;
   }
   return nullptr;
@@ -337,6 +346,16 @@ CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
   if (auto tool = resolve_tool(raw, env)) return std::move(*tool);
   Options options;
 
+  // Status file; --health needs nothing else.
+  if (!raw.status_file) raw.status_file = env_value(env, "MUCD_STATUS_FILE");
+  if (raw.status_file) options.status_file = *raw.status_file;
+  if (raw.health) {
+    if (!raw.status_file) {
+      return error("--health needs the status file: --status-file PATH or MUCD_STATUS_FILE");
+    }
+    return CheckHealth{*raw.status_file};
+  }
+
   // Server.
   std::string server_source = "--server";
   if (!raw.server) {
@@ -534,6 +553,10 @@ CliOutcome parse_command_line(int argc, char** argv, const EnvLookup& env) {
 
     if (!spec->takes_value) {
       if (eq != std::string_view::npos) return error(fmt::format("{} takes no value", name));
+      if (spec->opt == Opt::Health) {
+        raw.health = true;
+        continue;
+      }
       if (spec->opt == Opt::Help) return ShowHelp{};
       if (spec->opt == Opt::ListRooms) {
         raw.list_rooms = true;
@@ -602,6 +625,10 @@ Options (each also as --option=value):
                         example.org,staff.example.org
   --max-occupants N     the most occupants a room admits (default: no limit);
                         its owners and admins always enter
+  --status-file PATH    keep PATH holding 'connected', 'disconnected' or
+                        'stopped' (default: none)
+  --health              exit 0 if the status file says 'connected', else 1
+                        (for a container HEALTHCHECK); reads --status-file
   --version             print the version and exit
   --help                print this help and exit
 
@@ -626,11 +653,12 @@ Environment (the command line wins):
                         (e.g. alice@example.org,bob@example.org)
   MUCD_CREATE_ROOMS     default for --create-rooms
   MUCD_MAX_OCCUPANTS    default for --max-occupants
+  MUCD_STATUS_FILE      default for --status-file
 
 Exit status: 0 after SIGTERM or SIGINT (or a tool's success); 1 when the data
 directory cannot be used (not a mucd store, locked by a running mucd, not
 writable) or the server refuses the component on the first connection; 2 for a
-bad command line.
+bad command line. With --health: 0 when connected, 1 otherwise.
 )",
       fmt::arg("server", defaults.server.to_string()), fmt::arg("data_dir", defaults.data_dir),
       fmt::arg("rate", defaults.rate_limit.per_second),

@@ -48,12 +48,18 @@ struct Options {
   std::optional<std::vector<std::string>> room_creator_domains;
   // The most occupants a room admits (its owners and admins always enter); nullopt: no limit.
   std::optional<unsigned> max_occupants;
+  // Where to write the link's status word (component/status_file.hpp); empty: nowhere.
+  std::string status_file;
   // Things worth telling the operator once logging is set up (e.g. "--secret is visible in ps").
   std::vector<std::string> warnings;
 };
 
 struct ShowHelp {};
 struct ShowVersion {};
+// --health: report the status file's word and exit 0 only if mucd is connected.
+struct CheckHealth {
+  std::string status_file;
+};
 // A bad command line or environment. `what` names the problem and never contains the secret.
 struct UsageError {
   std::string what;
@@ -68,13 +74,15 @@ struct StoreTool {
   std::string data_dir = "./mucd-data";
 };
 
-using CliOutcome = std::variant<Options, ShowHelp, ShowVersion, UsageError, StoreTool>;
+using CliOutcome =
+    std::variant<Options, ShowHelp, ShowVersion, UsageError, StoreTool, CheckHealth>;
 
 // Looks up an environment variable; nullopt when it is not set.
 using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 
 // Parses `argv` (argv[0] is the program name) with environment defaults from `env`; the command
-// line wins over the environment. --help and --version are answered as soon as they are seen.
+// line wins over the environment. --help and --version are answered as soon as they are seen;
+// --health needs only a status file (--status-file or MUCD_STATUS_FILE).
 // The value of --secret is overwritten with 'x' in argv, so that it stops showing in
 // /proc/PID/cmdline (best effort: it was visible until then).
 CliOutcome parse_command_line(int argc, char** argv, const EnvLookup& env);

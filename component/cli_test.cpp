@@ -557,7 +557,10 @@ TEST_F(CliTest, HelpDocumentsEveryOptionDefaultAndVariable) {
                              "--list-rooms",
                              "--export FILE",
                              "--import FILE",
-                             "0600"}) {
+                             "0600",
+                             "--status-file",
+                             "--health",
+                             "MUCD_STATUS_FILE"}) {
     EXPECT_CONTAINS(text, needle);
   }
 }
@@ -629,6 +632,43 @@ TEST_F(CliTest, HelpDocumentsPolicyOptions) {
                              "MUCD_CREATE_ROOMS", "MUCD_MAX_OCCUPANTS"}) {
     EXPECT_CONTAINS(text, needle);
   }
+}
+
+// --- status file and health check ------------------------------------------------------------
+
+TEST_F(CliTest, StatusFileFromOptionOrEnvironment) {
+  EXPECT_EQ(options({"--domain", "muc.example.org", "--secret-file", secret_file_}).status_file, "")
+      << "no status file unless asked for";
+  EXPECT_EQ(options({"--domain", "muc.example.org", "--secret-file", secret_file_, "--status-file",
+                     "/run/mucd/status"})
+                .status_file,
+            "/run/mucd/status");
+  EXPECT_EQ(options({"--domain", "muc.example.org", "--secret-file", secret_file_},
+                    {{"MUCD_STATUS_FILE", "/tmp/s"}})
+                .status_file,
+            "/tmp/s");
+  EXPECT_EQ(
+      options({"--domain", "muc.example.org", "--secret-file", secret_file_, "--status-file=/a"},
+              {{"MUCD_STATUS_FILE", "/b"}})
+          .status_file,
+      "/a")
+      << "the command line wins";
+}
+
+TEST_F(CliTest, HealthNeedsOnlyTheStatusFile) {
+  auto outcome = parse({"--health", "--status-file", "/run/mucd/status"});
+  ASSERT_TRUE(std::holds_alternative<CheckHealth>(outcome));
+  EXPECT_EQ(std::get<CheckHealth>(outcome).status_file, "/run/mucd/status");
+
+  outcome = parse({"--health"}, {{"MUCD_STATUS_FILE", "/tmp/s"}, {"MUCD_DOMAIN", "not a domain"}});
+  ASSERT_TRUE(std::holds_alternative<CheckHealth>(outcome))
+      << "the rest of the environment is not looked at";
+  EXPECT_EQ(std::get<CheckHealth>(outcome).status_file, "/tmp/s");
+}
+
+TEST_F(CliTest, HealthWithoutStatusFileIsAUsageError) {
+  EXPECT_CONTAINS(error({"--health"}), "--status-file");
+  EXPECT_EQ(error({"--health=1", "--status-file", "/x"}), "--health takes no value");
 }
 
 TEST_F(CliTest, VersionText) {

@@ -330,6 +330,7 @@ void Link::on_handshake() {
     dropped_since_online_ = 0;
   }
   failures_since_online_ = 0;
+  report_online(true);
   try {
     handler_.on_connected(*this);
   } catch (const std::exception& e) {
@@ -395,8 +396,18 @@ std::string Link::describe(const Ending& ending) const {
   return ending.was_online ? "the server closed the stream" : "the server closed the connection";
 }
 
+void Link::report_online(bool online) noexcept {
+  if (!config_.on_online_changed) return;
+  try {
+    config_.on_online_changed(online);
+  } catch (...) {
+    log::error("the online-state observer failed");
+  }
+}
+
 void Link::handle_ending(const Ending& ending) {
   if (closing_) return;
+  if (ending.was_online) report_online(false);
   std::string reason = describe(ending);
   bool refused = !ending.was_online && is_configuration_refusal(ending.condition);
   if (refused && !ever_online_) {

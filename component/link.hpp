@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -46,6 +47,9 @@ struct LinkConfig {
   std::chrono::milliseconds tick_interval{1000};
   // How long a stop waits for the server to close the stream after we close ours.
   std::chrono::milliseconds close_timeout{1000};
+  // Told `true` after each handshake and `false` when a session that was up ends (failed
+  // connection attempts change nothing). For a status file; must not throw.
+  std::function<void(bool online)> on_online_changed;
 };
 
 enum class LinkExit {
@@ -110,6 +114,7 @@ class Link final : public Outbox {
   void tick_if_due();
   void close_stream();
   void transmit(std::string_view xml, std::string_view what);
+  void report_online(bool online) noexcept;
   std::string describe(const Ending& ending) const;
 
   // Called from the Callbacks, inside libstrophe.

@@ -355,9 +355,12 @@ TEST(Link, ReconnectsAfterLosingTheSessionEvenIfRefusedInBetween) {
   });
   LinkExit exit;
   LinkStats stats;
+  std::vector<bool> online_changes;
   {
     Watchdog watchdog(stop, 10s);
-    Link link(config_for(host), handler, clock);
+    LinkConfig config = config_for(host);
+    config.on_online_changed = [&](bool online) { online_changes.push_back(online); };
+    Link link(std::move(config), handler, clock);
     exit = link.run(stop);
     stats = link.stats();
     EXPECT_FALSE(watchdog.fired());
@@ -366,6 +369,8 @@ TEST(Link, ReconnectsAfterLosingTheSessionEvenIfRefusedInBetween) {
   EXPECT_EQ(exit, LinkExit::Stopped);
   EXPECT_EQ(handler.connections, 2) << "on_connected after every handshake";
   EXPECT_EQ(stats.sessions, 2u);
+  EXPECT_EQ(online_changes, (std::vector<bool>{true, false, true}))
+      << "up, lost, up again; the refused attempt in between and the stop change nothing";
 }
 
 TEST(Link, StopsAtOnceWhenAskedBeforeConnecting) {

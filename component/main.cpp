@@ -18,6 +18,7 @@
 
 #include "component/cli.hpp"
 #include "component/link.hpp"
+#include "component/status_file.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "muc/service.hpp"
@@ -76,6 +77,23 @@ std::string store_problem(const std::string& data_dir, const storage::Status& st
   }
   return fmt::format("cannot use the data directory {}: {}", data_dir, status.message());
 }
+// Writes the status file when there is one; a failure is logged once per kind of status, not
+// fatal: the service works without it, only the health check cannot tell.
+class StatusReporter {
+ public:
+  explicit StatusReporter(std::string path) : path_(std::move(path)) {}
+  void report(LinkStatus status) {
+    if (path_.empty()) return;
+    std::string problem = write_status_file(path_, status);
+    if (problem.empty()) return;
+    if (problem != last_problem_) log::warn("{}", problem);
+    last_problem_ = std::move(problem);
+  }
+
+ private:
+  std::string path_;
+  std::string last_problem_;
+};
 
 int serve(Options options) {
   log::set_threshold(options.log_level);
@@ -106,16 +124,22 @@ int serve(Options options) {
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   opening)
                 .count());
+  StatusReporter status(options.status_file);
+  status.report(LinkStatus::Disconnected);
 
   LinkConfig config;
   config.server = options.server;
   config.domain = options.domain;
   config.secret = std::move(options.secret);
+  config.on_online_changed = [&status](bool online) {
+    status.report(online ? LinkStatus::Connected : LinkStatus::Disconnected);
+  };
   Link link(std::move(config), *engine, clock);
   LinkExit exit = link.run(g_stop);
   if (storage::Status s = engine->sync(); !s.ok()) {
     log::error("cannot sync the data directory {}: {}", options.data_dir, s.to_string());
   }
+  status.report(LinkStatus::Stopped);
 
   switch (exit) {
     case LinkExit::Stopped:
@@ -281,6 +305,10 @@ int main(int argc, char** argv) {
             return kExitUsage;
           } else if constexpr (std::is_same_v<T, StoreTool>) {
             return run_tool(result);
+          } else if constexpr (std::is_same_v<T, CheckHealth>) {
+            Health health = read_health(result.status_file);
+            print(stdout, health.message + "\n");
+            return health.connected ? 0 : 1;
           } else {
             return serve(std::move(result));
           }

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, everything mucd needs to build, test and run its demo.
+# podman is installed without its recommended packages: the container test needs none of them.
 # Run as root on Debian 12. Idempotent: packages already present are left as they are.
 set -euo pipefail
 
 packages=(
-  build-essential meson ninja-build pkg-config cmake clang-format
-  libstrophe-dev libpugixml-dev libleveldb-dev libfmt-dev libidn-dev
-  libgtest-dev libgmock-dev
-  prosody lua-unbound
-  python3 python3-pytest python3-slixmpp
+  # build
+  build-essential clang-format cmake meson ninja-build pkg-config
+  libfmt-dev libidn-dev libleveldb-dev libpugixml-dev libstrophe-dev
+  # unit tests
+  libgmock-dev libgtest-dev
+  # integration tests: a real Prosody, the harness
+  lua-unbound prosody python3 python3-pytest python3-slixmpp python3-yaml
+  # packaging tests: the container test (podman), the unit file and the man page
+  debootstrap man-db podman runc systemd
 )
 
 missing=()
