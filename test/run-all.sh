@@ -21,6 +21,29 @@ build() {  # build DIR [meson options...]
 
 status=0
 build build || exit 1
+
+# The container test (packaging/container-test.sh) spends most of its minutes waiting on
+# debootstrap and apt inside image builds, so it starts now, in the background and in a session
+# of its own, and runs beside the sanitizer build and the other tests. The integration suite's
+# test_container.py waits for it and reports its result; the trap stops it (its own trap then
+# removes its containers and images) if this script ends first.
+container_dir="$root/build/container-test"
+rm -rf "$container_dir"
+if [ "${MUCD_SKIP_CONTAINER_TEST:-0}" != 1 ]; then
+  mkdir -p "$container_dir"
+  MUCD_SCANSION="$root/build/scansion/mucd-scansion" setsid bash -c \
+    'echo $$ > "$1/pid"; bash packaging/container-test.sh > "$1/log" 2>&1; echo $? > "$1/status"' \
+    container-test "$container_dir" </dev/null &
+  export MUCD_CONTAINER_TEST_DIR="$container_dir"
+  stop_container_test() {
+    if [ -f "$container_dir/pid" ] && [ ! -f "$container_dir/status" ]; then
+      kill -TERM -- "-$(cat "$container_dir/pid")" 2>/dev/null
+      wait
+    fi
+  }
+  trap stop_container_test EXIT
+fi
+
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || exit 1
 
 unit_summary() {  # parse meson's testlog for pass/fail counts
