@@ -102,6 +102,7 @@ class Service final : public StanzaHandler {
   void dispatch(const Stanza& stanza, Outbox& out);
   void begin_turn(Turn& turn);
   void finish_turn(const Stanza* cause);
+  void abandon_turn(Turn& turn);
   void roll_back(Turn& turn);
   // Before a room is handed a stanza or changed: loads it from the store when it is not in
   // memory, and notes its state for this turn. Returns false (having answered `stanza`, when

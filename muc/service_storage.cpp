@@ -86,7 +86,12 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
   turn.target = &out;
   turn.copies = may_acknowledge_change(stanza);
   begin_turn(turn);
-  dispatch(stanza, turn.held);
+  try {
+    dispatch(stanza, turn.held);
+  } catch (...) {
+    abandon_turn(turn);
+    throw;  // the link answers the stanza with internal-server-error
+  }
   finish_turn(&stanza);
   // Outside the turn: a check must not be dropped with a turn whose write failed.
   send_probes(out);
@@ -95,6 +100,17 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
 void Service::begin_turn(Turn& turn) {
   turn_ = &turn;
   current_out_ = &turn.held;
+}
+
+void Service::abandon_turn(Turn& turn) {
+  // Nothing of the turn is stored or sent: the rooms go back as after a failed write.
+  turn_ = nullptr;
+  current_out_ = turn.target;
+  turn.held.drop();
+  for (auto& [jid, before] : turn.rooms) {
+    if (auto it = rooms_.find(jid); it != rooms_.end()) it->second->take_changes();
+  }
+  roll_back(turn);
 }
 
 bool Service::prepare_room(const std::string& room_jid, const Stanza* stanza, Outbox& out) {
@@ -413,10 +429,15 @@ void Service::on_tick(Outbox& out) {
     } else {
       current_out_ = &out;
     }
-    for (const Probe& probe : expired) {
-      log::info("restored session {} in {} did not answer; removing it", probe.real_jid,
-                probe.room_jid);
-      remove_session(probe, "remote-server-timeout");
+    try {
+      for (const Probe& probe : expired) {
+        log::info("restored session {} in {} did not answer; removing it", probe.real_jid,
+                  probe.room_jid);
+        remove_session(probe, "remote-server-timeout");
+      }
+    } catch (...) {
+      if (store_) abandon_turn(turn);
+      throw;
     }
     if (store_) finish_turn(nullptr);
     send_probes(out);  // rooms reloaded after a failed write

@@ -109,6 +109,8 @@ class StoreBatch {
                                  RemoveHistory, PutOccupant, RemoveOccupant>;
 
   const std::vector<Operation>& operations() const { return operations_; }
+  // Appends a mutation taken from another batch (take_operations), to merge batches.
+  void add(Operation operation) { operations_.push_back(std::move(operation)); }
   std::vector<Operation> take_operations() && { return std::move(operations_); }
 
   // Ok when every mutation can be stored; otherwise InvalidArgument naming the first bad one.
