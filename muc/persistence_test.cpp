@@ -521,6 +521,21 @@ TEST(Restart, RoomsWithOccupantsLoadOnTicksOrAtTheirFirstStanza) {
   EXPECT_EQ(h.service->pending_probes(), 3u);
 }
 
+TEST(Reconnect, EverySessionIsCheckedAgainAfterTheLinkComesBack) {
+  StoreHarness h;
+  EXPECT_TRUE(h.connected().empty());  // the first connection: nothing restored, nothing to check
+  h.persistent_garden();
+  h.send(  // and a temporary room: its sessions may be gone too
+      "<presence from='nurse@localhost/n' to='kitchen@conference.localhost/nurse'><x "
+      "xmlns='http://jabber.org/protocol/muc'/></presence>");
+  auto pings = h.connected();  // the link was down and is back
+  std::vector<std::string> pinged;
+  for (const auto& p : pings) pinged.push_back(std::string(p.to()));
+  EXPECT_THAT(pinged, UnorderedElementsAre("romeo@localhost/r1", "juliet@localhost/j1",
+                                           "nurse@localhost/n"));
+  EXPECT_EQ(h.service->pending_probes(), 3u);
+}
+
 TEST(Restart, AnAnswerFromSomeoneElseDoesNotCount) {
   StoreHarness h;
   h.persistent_garden();
