@@ -114,16 +114,16 @@ int serve(Options options) {
   install_signal_handlers();
   SystemClock clock;
   auto engine = make_engine(options, clock, *store);
-  size_t restored = 0;
-  if (storage::Status s = engine->restore_from_store(&restored); !s.ok()) {
+  size_t occupied = 0;
+  if (storage::Status s = engine->restore_from_store(&occupied); !s.ok()) {
     log::error("{}", store_problem(options.data_dir, s));
     return 1;
   }
-  log::info("data dir {} open: {} room(s) with occupants restored in {} ms", options.data_dir,
-            restored,
+  log::info("data dir {} open in {} ms; {} room(s) with occupants to restore", options.data_dir,
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   opening)
-                .count());
+                .count(),
+            occupied);
   StatusReporter status(options.status_file);
   status.report(LinkStatus::Disconnected);
 

@@ -43,6 +43,7 @@ void Room::broadcast_message(const Stanza& stanza) {
 void Room::add_history(const Stanza& message) {
   int length = config_.effective_history_length();
   if (length <= 0) {
+    for (const HistoryEntry& dropped : history_) changes_.history_dropped.push_back(dropped.seq);
     history_.clear();
     return;
   }
@@ -53,7 +54,10 @@ void Room::add_history(const Stanza& message) {
   delay.append_attribute("from").set_value(jid_.c_str());
   delay.append_attribute("stamp").set_value(format_datetime(now).c_str());
   history_.push_back(HistoryEntry{std::move(entry), now, ++history_seq_});
-  while (history_.size() > static_cast<size_t>(length)) history_.pop_front();
+  while (history_.size() > static_cast<size_t>(length)) {
+    changes_.history_dropped.push_back(history_.front().seq);
+    history_.pop_front();
+  }
   ++changes_.history_added;
 }
 

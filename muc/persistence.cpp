@@ -160,9 +160,8 @@ storage::RoomRecord Persistence::record_of(const Room& room, bool with_affiliati
 void Persistence::save_everything(const Room& room, storage::StoreBatch& batch) {
   batch.forget_room(room.jid_);  // whatever an earlier life of this JID left
   batch.save_room(record_of(room, true));
-  const size_t keep = static_cast<size_t>(std::max(0, room.config_.effective_history_length()));
   for (const HistoryEntry& entry : room.history_) {
-    batch.append_history(room.jid_, history_record(entry), keep);
+    batch.put_history(room.jid_, history_record(entry));
   }
   for (const auto& [occupant_jid, occupant] : room.occupants_) {
     put_sessions(room.jid_, occupant, batch);
@@ -180,12 +179,11 @@ void Persistence::save_changes(const Room& room, const RoomChanges& changes,
       batch.put_affiliation(room.jid_, affiliation_record(jid, it->second));
     }
   }
-  if (changes.history_added > 0) {
-    const size_t keep = static_cast<size_t>(std::max(0, room.config_.effective_history_length()));
-    const size_t n = std::min(changes.history_added, room.history_.size());
-    for (size_t i = room.history_.size() - n; i < room.history_.size(); ++i) {
-      batch.append_history(room.jid_, history_record(room.history_[i]), keep);
-    }
+  // The engine keeps the window: entries that fell out are deleted by key, new ones put.
+  for (uint64_t seq : changes.history_dropped) batch.remove_history(room.jid_, seq);
+  const size_t n = std::min(changes.history_added, room.history_.size());
+  for (size_t i = room.history_.size() - n; i < room.history_.size(); ++i) {
+    batch.put_history(room.jid_, history_record(room.history_[i]));
   }
   for (const auto& [occupant_jid, before] : changes.occupants) {
     const std::string nick(resource_of(occupant_jid));

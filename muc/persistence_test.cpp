@@ -193,6 +193,12 @@ class StoreHarness {
                 "<field var='muc#register_roomnick'><value>" +
                 std::string(nick) + "</value></field></x></query></iq>");
   }
+  // What main does at start-up, then loads every room waiting to be restored.
+  void restore(size_t* rooms) {
+    ASSERT_TRUE(service->restore_from_store(rooms).ok());
+    RecordingOutbox out;
+    EXPECT_EQ(service->load_restored_rooms(std::chrono::hours(1), out), 0u);
+  }
   std::vector<Stanza> connected() {
     RecordingOutbox out;
     service->on_connected(out);
@@ -266,7 +272,9 @@ TEST(Persistence, AcknowledgedChangesAreSyncedHistoryAndPresenceAreNot) {
   h.send(
       "<message from='romeo@localhost/r1' to='garden@conference.localhost' type='groupchat'>"
       "<subject>Montague business</subject></message>");
-  EXPECT_THAT(h.store.syncs, ElementsAre(false, true, true));
+  h.configure("<field var='muc#roomconfig_roomname'><value>Verona</value></field>");
+  h.configure("<field var='muc#roomconfig_roomname'><value>Mantua</value></field>");
+  EXPECT_THAT(h.store.syncs, ElementsAre(false, true, true, true, true));
   EXPECT_EQ(h.store.room(kGarden).subject, "Montague business");
   EXPECT_EQ(h.store.room(kGarden).subject_from, "garden@conference.localhost/romeo");
   EXPECT_THAT(h.store.affiliations(kGarden),
@@ -280,6 +288,17 @@ TEST(Persistence, AcknowledgedChangesAreSyncedHistoryAndPresenceAreNot) {
   EXPECT_EQ(h.store.inner.commits(), commits + 1);  // an empty, synced batch
   h.tick();
   EXPECT_EQ(h.store.inner.commits(), commits + 1);  // nothing left to sync
+}
+
+TEST(Persistence, TheStoredHistoryIsTheRoomsWindow) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.configure("<field var='muc#roomconfig_historylength'><value>3</value></field>");
+  for (const char* body : {"one", "two", "three", "four", "five"}) h.say(kJuliet, body);
+  EXPECT_THAT(h.store.bodies(kGarden), ElementsAre("three", "four", "five"));
+  h.configure("<field var='muc#roomconfig_historylength'><value>0</value></field>");
+  h.say(kJuliet, "six");
+  EXPECT_THAT(h.store.bodies(kGarden), IsEmpty());
 }
 
 TEST(Persistence, OccupantSessionsFollowJoinsNickChangesAndLeaves) {
@@ -389,7 +408,7 @@ TEST(Restart, OccupantIdsStayTheSame) {
   const std::string before = id_in(h.say(kJuliet, "one"), kRomeo);
   h.restart();
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  h.restore(&rooms);
   EXPECT_EQ(id_in(h.say(kJuliet, "two"), kRomeo), before);
   EXPECT_NE(before, "(none)");
 }
@@ -405,14 +424,16 @@ TEST(Restart, OccupiedRoomsAreRestoredAndTheirSessionsChecked) {
   h.send(
       "<iq from='romeo@localhost/r1' to='tomb@conference.localhost' type='set' id='c'><query "
       "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>"
+      "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>"
       "<field var='muc#roomconfig_persistentroom'><value>1</value></field></x></query></iq>");
+  ASSERT_TRUE(h.store.has_room("tomb@conference.localhost"));
   h.send(
       "<presence from='romeo@localhost/r1' to='tomb@conference.localhost/romeo' "
       "type='unavailable'/>");
 
   h.restart();  // as after kill -9
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  h.restore(&rooms);
   EXPECT_EQ(rooms, 1u);
   EXPECT_EQ(h.service->room_count(), 1u);
   ASSERT_NE(h.service->find_room(kGarden), nullptr);
@@ -467,12 +488,60 @@ TEST(Restart, OccupiedRoomsAreRestoredAndTheirSessionsChecked) {
   EXPECT_EQ(h.service->find_room(kGarden)->occupant_count(), 1u);
 }
 
+TEST(Restart, RoomsWithOccupantsLoadOnTicksOrAtTheirFirstStanza) {
+  StoreHarness h;
+  for (const char* name : {"a", "b", "c"}) {
+    const std::string room = std::string(name) + "@conference.localhost";
+    h.send("<presence from='romeo@localhost/r1' to='" + room +
+           "/romeo'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+    h.send("<iq from='romeo@localhost/r1' to='" + room +
+           "' type='set' id='c'><query xmlns='http://jabber.org/protocol/muc#owner'><x "
+           "xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>"
+           "http://jabber.org/protocol/muc#roomconfig</value></field><field "
+           "var='muc#roomconfig_persistentroom'><value>1</value></field></x></query></iq>");
+  }
+  h.restart();
+  size_t rooms = 0;
+  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  EXPECT_EQ(rooms, 3u);
+  EXPECT_EQ(h.service->room_count(), 0u);  // start-up read only the index
+  h.connected();
+  // A stanza to a room still waiting loads it at once, with its occupants.
+  auto out = h.send(
+      "<message from='romeo@localhost/r1' to='b@conference.localhost' type='groupchat' id='m'>"
+      "<body>first</body></message>");
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].type(), "groupchat");
+  EXPECT_EQ(h.service->room_count(), 1u);
+  EXPECT_EQ(h.service->pending_probes(), 1u);
+  // Ticks load the others, and check their sessions.
+  auto ticked = h.tick();
+  EXPECT_EQ(h.service->room_count(), 3u);
+  EXPECT_EQ(ticked.size(), 2u);  // one ping per room loaded now
+  EXPECT_EQ(h.service->pending_probes(), 3u);
+}
+
+TEST(Reconnect, EverySessionIsCheckedAgainAfterTheLinkComesBack) {
+  StoreHarness h;
+  EXPECT_TRUE(h.connected().empty());  // the first connection: nothing restored, nothing to check
+  h.persistent_garden();
+  h.send(  // and a temporary room: its sessions may be gone too
+      "<presence from='nurse@localhost/n' to='kitchen@conference.localhost/nurse'><x "
+      "xmlns='http://jabber.org/protocol/muc'/></presence>");
+  auto pings = h.connected();  // the link was down and is back
+  std::vector<std::string> pinged;
+  for (const auto& p : pings) pinged.push_back(std::string(p.to()));
+  EXPECT_THAT(pinged, UnorderedElementsAre("romeo@localhost/r1", "juliet@localhost/j1",
+                                           "nurse@localhost/n"));
+  EXPECT_EQ(h.service->pending_probes(), 3u);
+}
+
 TEST(Restart, AnAnswerFromSomeoneElseDoesNotCount) {
   StoreHarness h;
   h.persistent_garden();
   h.restart();
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  h.restore(&rooms);
   auto pings = h.connected();
   ASSERT_EQ(pings.size(), 2u);
   const std::string id(pings[0].id());
@@ -520,7 +589,7 @@ TEST(Restart, PublicRoomsStayListedWhenUnloadedAndAfterARestart) {
 
   h.restart();
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  h.restore(&rooms);
   EXPECT_EQ(rooms, 0u);
   EXPECT_THAT(items(), ElementsAre("garden@conference.localhost=Garden"));
 
@@ -529,7 +598,7 @@ TEST(Restart, PublicRoomsStayListedWhenUnloadedAndAfterARestart) {
   h.configure("<field var='muc#roomconfig_publicroom'><value>0</value></field>");
   EXPECT_THAT(items(), IsEmpty());
   h.restart();
-  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  h.restore(&rooms);
   EXPECT_THAT(items(), IsEmpty());
 
   // Public again, then destroyed by an administrator who sees it in the destroy form.
@@ -705,7 +774,7 @@ TEST(PersistenceRecords, ConfigRoundTripsThroughTheRecord) {
   const RoomConfig before = h.service->find_room(kGarden)->config();
   h.restart();
   size_t rooms = 0;
-  ASSERT_TRUE(h.service->restore_from_store(&rooms).ok());
+  h.restore(&rooms);
   const RoomConfig& after = h.service->find_room(kGarden)->config();
   EXPECT_EQ(after.name, "Garden");
   EXPECT_EQ(after.description, before.description);

@@ -65,15 +65,17 @@ struct HistoryEntry {
 
 // What durable state a room changed since the service last asked (Room::take_changes).
 struct RoomChanges {
-  bool settings = false;               // configuration, subject or occupant-id salt
-  std::set<std::string> affiliations;  // bare JIDs whose affiliation or reserved nick changed
-  size_t history_added = 0;            // messages added to the history (the newest entries)
+  bool settings = false;                  // configuration, subject or occupant-id salt
+  std::set<std::string> affiliations;     // bare JIDs whose affiliation or reserved nick changed
+  size_t history_added = 0;               // messages added to the history (the newest entries)
+  std::vector<uint64_t> history_dropped;  // seqs of entries that fell out of the history
   // Occupant JIDs whose sessions, presence or role changed, each with the real JIDs of its live
   // sessions before the first of those changes.
   std::map<std::string, std::vector<std::string>> occupants;
 
   bool empty() const {
-    return !settings && affiliations.empty() && history_added == 0 && occupants.empty();
+    return !settings && affiliations.empty() && history_added == 0 && history_dropped.empty() &&
+           occupants.empty();
   }
 };
 

@@ -11,12 +11,15 @@
 // what a power loss can take). When a write fails, the held output is dropped, the rooms go back
 // to their state before the turn, and the stanza is answered with internal-server-error.
 //
-// Rooms load lazily from the store on their first stanza; start-up loads only the rooms that
-// have occupants (restore_from_store), and checks each restored session with an XEP-0199
-// ping once connected: a session that is gone, or does not answer within probe_timeout, leaves
-// the room with status 333.
+// Rooms load lazily from the store on their first stanza, so start-up reads only two small
+// indexes (restore_from_store): the public room list and the rooms that have stored occupants.
+// Those rooms are then loaded a few at a time on each tick (at once when a stanza reaches one:
+// its occupants receive messages as if mucd had never stopped), and each restored session is
+// checked with an XEP-0199 ping once connected: a session that is gone, or does not answer
+// within probe_timeout, leaves the room with status 333.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,6 +54,8 @@ struct ServiceConfig {
   std::optional<size_t> max_occupants;
   // How long a restored occupant's session has to answer the ping that checks it is still there.
   std::chrono::steady_clock::duration probe_timeout = std::chrono::seconds(30);
+  // How long each tick may spend loading rooms with stored occupants after a restart.
+  std::chrono::steady_clock::duration restore_budget = std::chrono::milliseconds(200);
 };
 
 class Service final : public StanzaHandler {
@@ -65,14 +70,18 @@ class Service final : public StanzaHandler {
   // Checks every restored session (and, after a reconnection, every session: the server may
   // have dropped presences while we were away).
   void on_connected(Outbox& out) override;
-  // Removes sessions whose check timed out; syncs writes that were not synced yet.
+  // Loads some of the rooms waiting to be restored, removes sessions whose check timed out,
+  // syncs writes that were not synced yet.
   void on_tick(Outbox& out) override;
 
-  // Reads what start-up needs from the store: the public room list, and the rooms that have
-  // stored occupants, so that those occupants receive messages after a restart without
-  // rejoining (their sessions are checked once connected). Sets *rooms to the number of rooms
-  // loaded. A room that cannot be read is logged and skipped; a failing store is returned.
+  // Reads what start-up needs from the store: the public room list, and the index of rooms
+  // with stored occupants, which wait to be loaded (load_restored_rooms). Sets *rooms to the
+  // number of those rooms. Returns a failing store's error.
   storage::Status restore_from_store(size_t* rooms);
+  // Loads rooms waiting to be restored until `budget` is spent (at least one), and sends the
+  // checks of their sessions when connected. A room that cannot be read is logged and skipped.
+  // Returns how many rooms still wait.
+  size_t load_restored_rooms(std::chrono::steady_clock::duration budget, Outbox& out);
   // Makes every write so far durable (a synced empty batch); for a clean stop.
   storage::Status sync();
 
@@ -109,6 +118,7 @@ class Service final : public StanzaHandler {
   void dispatch(const Stanza& stanza, Outbox& out);
   void begin_turn(Turn& turn);
   void finish_turn(const Stanza* cause);
+  void abandon_turn(Turn& turn);
   void roll_back(Turn& turn);
   // Before a room is handed a stanza or changed: loads it from the store when it is not in
   // memory, and notes its state for this turn. Returns false (having answered `stanza`, when
@@ -168,6 +178,7 @@ class Service final : public StanzaHandler {
   std::vector<Probe> unprobed_;                // sessions to check once connected
   std::map<std::string, Probe> probes_;        // checks under way, by iq id
   std::map<std::string, std::string> listed_;  // stored public rooms: JID -> name, as stored
+  std::deque<std::string> to_restore_;         // rooms with stored occupants, not loaded yet
   uint64_t probe_counter_ = 0;
 };
 

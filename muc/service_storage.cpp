@@ -86,7 +86,12 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
   turn.target = &out;
   turn.copies = may_acknowledge_change(stanza);
   begin_turn(turn);
-  dispatch(stanza, turn.held);
+  try {
+    dispatch(stanza, turn.held);
+  } catch (...) {
+    abandon_turn(turn);
+    throw;  // the link answers the stanza with internal-server-error
+  }
   finish_turn(&stanza);
   // Outside the turn: a check must not be dropped with a turn whose write failed.
   send_probes(out);
@@ -95,6 +100,17 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
 void Service::begin_turn(Turn& turn) {
   turn_ = &turn;
   current_out_ = &turn.held;
+}
+
+void Service::abandon_turn(Turn& turn) {
+  // Nothing of the turn is stored or sent: the rooms go back as after a failed write.
+  turn_ = nullptr;
+  current_out_ = turn.target;
+  turn.held.drop();
+  for (auto& [jid, before] : turn.rooms) {
+    if (auto it = rooms_.find(jid); it != rooms_.end()) it->second->take_changes();
+  }
+  roll_back(turn);
 }
 
 bool Service::prepare_room(const std::string& room_jid, const Stanza* stanza, Outbox& out) {
@@ -257,21 +273,29 @@ storage::Status Service::restore_from_store(size_t* rooms) {
   for (storage::ListingRecord& l : listings) listed_[std::move(l.jid)] = std::move(l.name);
   std::vector<std::string> jids;
   if (storage::Status s = store_->list_occupied_rooms(&jids); !s.ok()) return s;
-  for (const std::string& jid : jids) {
+  to_restore_.assign(std::make_move_iterator(jids.begin()), std::make_move_iterator(jids.end()));
+  *rooms = to_restore_.size();
+  return {};
+}
+
+size_t Service::load_restored_rooms(std::chrono::steady_clock::duration budget, Outbox& out) {
+  const auto start = clock_.now();
+  bool first = true;
+  while (!to_restore_.empty() && (first || clock_.now() - start < budget)) {
+    const std::string jid = std::move(to_restore_.front());
+    to_restore_.pop_front();
+    if (rooms_.count(jid)) continue;  // a stanza loaded it already
+    first = false;
     bool found = false;
     storage::Status s = load_room(jid, &found);
     if (!s.ok()) {
-      if (s.is_io_error()) return s;
       log::error("cannot restore room {}: {}", jid, s.to_string());
-      continue;
-    }
-    if (!found) {
+    } else if (!found) {
       log::warn("occupants are stored for room {}, which is not stored; ignoring them", jid);
-      continue;
     }
-    ++*rooms;
   }
-  return {};
+  send_probes(out);
+  return to_restore_.size();
 }
 
 std::map<std::string, std::string> Service::public_rooms() const {
@@ -378,6 +402,15 @@ void Service::on_connected(Outbox& out) {
 }
 
 void Service::on_tick(Outbox& out) {
+  if (!to_restore_.empty()) {
+    const size_t before = to_restore_.size();
+    const size_t left = load_restored_rooms(config_.restore_budget, out);
+    if (left == 0) {
+      log::info("all rooms with occupants restored");
+    } else {
+      log::debug("restored {} rooms with occupants, {} to go", before - left, left);
+    }
+  }
   const auto now = clock_.now();
   std::vector<Probe> expired;
   for (auto it = probes_.begin(); it != probes_.end();) {
@@ -396,10 +429,15 @@ void Service::on_tick(Outbox& out) {
     } else {
       current_out_ = &out;
     }
-    for (const Probe& probe : expired) {
-      log::info("restored session {} in {} did not answer; removing it", probe.real_jid,
-                probe.room_jid);
-      remove_session(probe, "remote-server-timeout");
+    try {
+      for (const Probe& probe : expired) {
+        log::info("restored session {} in {} did not answer; removing it", probe.real_jid,
+                  probe.room_jid);
+        remove_session(probe, "remote-server-timeout");
+      }
+    } catch (...) {
+      if (store_) abandon_turn(turn);
+      throw;
     }
     if (store_) finish_turn(nullptr);
     send_probes(out);  // rooms reloaded after a failed write

@@ -1,6 +1,5 @@
 #include "storage/dump.hpp"
 
-#include <limits>
 #include <map>
 #include <optional>
 #include <vector>
@@ -194,9 +193,7 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
     const std::string jid = room.jid;
     batch.forget_room(jid);
     batch.save_room(std::move(room));
-    for (HistoryRecord& h : history) {
-      batch.append_history(jid, std::move(h), std::numeric_limits<size_t>::max());
-    }
+    for (HistoryRecord& h : history) batch.put_history(jid, std::move(h));
     for (OccupantRecord& o : occupants) batch.put_occupant(jid, std::move(o));
     if (listing) batch.list_room(std::move(*listing));
     if (s = batch.validate(); !s.ok()) {
@@ -204,9 +201,22 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
     }
     batches.push_back(std::move(batch));
   }
+  // Rooms are written a few thousand mutations at a time (a batch per room would cost a write
+  // each; one batch for everything would hold the whole store in memory twice).
+  StoreBatch chunk;
+  size_t in_chunk = 0;
   for (size_t i = 0; i < batches.size(); ++i) {
-    if (Status s = store.commit(std::move(batches[i]), i + 1 == batches.size()); !s.ok()) return s;
-    ++*rooms;
+    for (StoreBatch::Operation& op : std::move(batches[i]).take_operations()) {
+      chunk.add(std::move(op));
+    }
+    ++in_chunk;
+    const bool last = i + 1 == batches.size();
+    if (chunk.size() >= 20'000 || last) {
+      if (Status s = store.commit(std::move(chunk), last); !s.ok()) return s;
+      *rooms += in_chunk;
+      in_chunk = 0;
+      chunk = StoreBatch();
+    }
   }
   return {};
 }

@@ -205,6 +205,16 @@ class BatchBuilder {
     return {};
   }
 
+  Status add(const StoreBatch::PutHistory& op) {
+    put(keys::history(op.room_jid, op.entry.seq), encoding::encode(op.entry));
+    return {};
+  }
+
+  Status add(const StoreBatch::RemoveHistory& op) {
+    erase(keys::history(op.room_jid, op.seq));
+    return {};
+  }
+
   Status add(const StoreBatch::PutOccupant& op) {
     const OccupantRecord& o = op.occupant;
     put(keys::occupant(op.room_jid, o.nick, o.real_jid), encoding::encode(o));

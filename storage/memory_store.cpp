@@ -63,6 +63,15 @@ void MemoryStore::apply(StoreBatch::AppendHistory&& op) {
   while (room.history.size() > op.keep_last) room.history.erase(room.history.begin());
 }
 
+void MemoryStore::apply(StoreBatch::PutHistory&& op) {
+  const uint64_t seq = op.entry.seq;
+  rooms_[op.room_jid].history.insert_or_assign(seq, std::move(op.entry));
+}
+
+void MemoryStore::apply(StoreBatch::RemoveHistory&& op) {
+  if (auto it = rooms_.find(op.room_jid); it != rooms_.end()) it->second.history.erase(op.seq);
+}
+
 void MemoryStore::apply(StoreBatch::PutOccupant&& op) {
   Room& room = rooms_[op.room_jid];
   auto key = std::make_pair(op.occupant.nick, op.occupant.real_jid);

@@ -48,6 +48,8 @@ class MemoryStore final : public RoomStore {
   void apply(StoreBatch::UnlistRoom&& op);
   void apply(StoreBatch::ForgetRoom&& op);
   void apply(StoreBatch::AppendHistory&& op);
+  void apply(StoreBatch::PutHistory&& op);
+  void apply(StoreBatch::RemoveHistory&& op);
   void apply(StoreBatch::PutOccupant&& op);
   void apply(StoreBatch::RemoveOccupant&& op);
   const Room* find(std::string_view room_jid) const;

@@ -330,6 +330,16 @@ TYPED_TEST(RoomStoreTest, AnEntryWithAKnownSeqReplacesIt) {
   EXPECT_THAT(entries, ElementsAre(corrected));
 }
 
+TYPED_TEST(RoomStoreTest, HistoryEntriesArePutAndRemovedByKey) {
+  const std::string jid = "coven@chat.shakespeare.lit";
+  StoreBatch batch;
+  for (uint64_t seq = 1; seq <= 4; ++seq) batch.put_history(jid, this->entry(seq));
+  batch.remove_history(jid, 2);
+  batch.remove_history(jid, 99);  // absent: not an error
+  ASSERT_TRUE(this->store().commit(std::move(batch), false).ok());
+  EXPECT_THAT(this->history_seqs(jid), ElementsAre(1u, 3u, 4u));
+}
+
 TYPED_TEST(RoomStoreTest, LoadsReplaceTheirOutput) {
   std::vector<HistoryRecord> entries = {this->entry(9)};
   ASSERT_TRUE(this->store().load_history("nobody@x", &entries).ok());

@@ -57,6 +57,14 @@ Status check(const StoreBatch::AppendHistory& op) {
   return check_key_part("room JID", op.room_jid);
 }
 
+Status check(const StoreBatch::PutHistory& op) {
+  return check_key_part("room JID", op.room_jid);
+}
+
+Status check(const StoreBatch::RemoveHistory& op) {
+  return check_key_part("room JID", op.room_jid);
+}
+
 Status check(const StoreBatch::PutOccupant& op) {
   if (Status s = check_key_part("room JID", op.room_jid); !s.ok()) return s;
   if (Status s = check_key_part("occupant nick", op.occupant.nick); !s.ok()) return s;
@@ -102,6 +110,14 @@ void StoreBatch::forget_room(std::string room_jid) {
 
 void StoreBatch::append_history(std::string room_jid, HistoryRecord entry, size_t keep_last) {
   operations_.push_back(AppendHistory{std::move(room_jid), std::move(entry), keep_last});
+}
+
+void StoreBatch::put_history(std::string room_jid, HistoryRecord entry) {
+  operations_.push_back(PutHistory{std::move(room_jid), std::move(entry)});
+}
+
+void StoreBatch::remove_history(std::string room_jid, uint64_t seq) {
+  operations_.push_back(RemoveHistory{std::move(room_jid), seq});
 }
 
 void StoreBatch::put_occupant(std::string room_jid, OccupantRecord occupant) {

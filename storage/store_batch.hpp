@@ -42,6 +42,13 @@ class StoreBatch {
   // room's oldest entries (lowest seq) until at most `keep_last` remain. keep_last == 0 keeps
   // nothing.
   void append_history(std::string room_jid, HistoryRecord entry, size_t keep_last);
+  // Stores `entry` under its seq (replacing an entry with the same seq), trimming nothing.
+  void put_history(std::string room_jid, HistoryRecord entry);
+  // Deletes the entry with that seq; removing an absent one is not an error. Together with
+  // put_history, this is how the engine keeps a room's window of history: it knows which
+  // entries fall out, and deleting them by key reads nothing (append_history's trimming has to
+  // read the room's history keys, and walks past every entry deleted since the last compaction).
+  void remove_history(std::string room_jid, uint64_t seq);
   // Stores (or replaces) the session (room, occupant.nick, occupant.real_jid).
   void put_occupant(std::string room_jid, OccupantRecord occupant);
   // Deletes that session; removing an absent session is not an error.
@@ -80,6 +87,14 @@ class StoreBatch {
     HistoryRecord entry;
     size_t keep_last = 0;
   };
+  struct PutHistory {
+    std::string room_jid;
+    HistoryRecord entry;
+  };
+  struct RemoveHistory {
+    std::string room_jid;
+    uint64_t seq = 0;
+  };
   struct PutOccupant {
     std::string room_jid;
     OccupantRecord occupant;
@@ -89,11 +104,13 @@ class StoreBatch {
     std::string nick;
     std::string real_jid;
   };
-  using Operation =
-      std::variant<SaveRoom, SaveSettings, PutAffiliation, RemoveAffiliation, ListRoom, UnlistRoom,
-                   ForgetRoom, AppendHistory, PutOccupant, RemoveOccupant>;
+  using Operation = std::variant<SaveRoom, SaveSettings, PutAffiliation, RemoveAffiliation,
+                                 ListRoom, UnlistRoom, ForgetRoom, AppendHistory, PutHistory,
+                                 RemoveHistory, PutOccupant, RemoveOccupant>;
 
   const std::vector<Operation>& operations() const { return operations_; }
+  // Appends a mutation taken from another batch (take_operations), to merge batches.
+  void add(Operation operation) { operations_.push_back(std::move(operation)); }
   std::vector<Operation> take_operations() && { return std::move(operations_); }
 
   // Ok when every mutation can be stored; otherwise InvalidArgument naming the first bad one.
