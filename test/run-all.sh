@@ -70,7 +70,7 @@ done
 
 echo "== integration tests (real Prosody)"
 MUCD_BUILD="$root/build" /usr/bin/python3 -m pytest -v -rs test/integration \
-  --junitxml="$root/build/integration.xml" || status=1
+  -o junit_family=xunit1 --junitxml="$root/build/integration.xml" || status=1
 if [ -f build/integration.xml ]; then
   read -r p f s < <(/usr/bin/python3 - build/integration.xml <<'PY'
 import sys, xml.etree.ElementTree as ET
