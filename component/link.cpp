@@ -1,8 +1,11 @@
 #include "component/link.hpp"
 
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <strophe.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -235,6 +238,7 @@ LinkExit Link::run(const std::atomic<bool>& stop) {
   while (!exit_ && !stop.load()) {
     if (state_ == State::Down && backoff_.ready()) connect_once();
     if (exit_) break;
+    flush_output();
     {
       Callbacks::Scope scope(this);
       xmpp_run_once(ctx_.get(), poll_ms);
@@ -312,6 +316,12 @@ bool Link::on_socket(int fd) {
     exit_ = LinkExit::Fatal;
     return false;
   }
+  // Batches are written whole (see the header); Nagle would hold each back for an ACK.
+  int one = 1;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+    log::debug("cannot set TCP_NODELAY on the connection to {}: {}", server_text_,
+               std::strerror(errno));
+  }
   return true;
 }
 
@@ -364,6 +374,11 @@ void Link::on_ended(Ending ending) {
   ending.was_online = state_ == State::Online;
   if (ending.error == 0 && !ending.was_online) ending.error = socket_error_;
   state_ = State::Down;
+  // libstrophe frees its send queue on reconnection; what we had not handed over goes too.
+  stats_.dropped_offline += output_stanzas_;
+  dropped_since_online_ += output_stanzas_;
+  output_.clear();
+  output_stanzas_ = 0;
   // Acted on (logged, backoff chosen) in the loop, outside libstrophe.
   ending_ = std::move(ending);
 }
@@ -444,6 +459,7 @@ void Link::close_stream() {
   closing_ = true;
   if (state_ != State::Online) return;
   log::info("closing the stream to {}", server_text_);
+  flush_output();
   Callbacks::Scope scope(this);
   xmpp_disconnect(conn_.get());
   auto deadline = clock_.now() + config_.close_timeout;
@@ -494,21 +510,49 @@ void Link::send_raw(std::string xml) {
   transmit(xml, what);
 }
 
-void Link::transmit(std::string_view xml, std::string_view what) {
-  if (xml.size() > kMaxStanzaBytes) {
+bool Link::may_transmit(std::size_t size, std::string_view what) {
+  if (size > kMaxStanzaBytes) {
     ++stats_.refused;
-    log::error("not sending a <{}> of {} bytes: the server's limit is {} bytes", what, xml.size(),
+    log::error("not sending a <{}> of {} bytes: the server's limit is {} bytes", what, size,
                kMaxStanzaBytes);
-    return;
+    return false;
   }
   if (state_ != State::Online) {
     ++stats_.dropped_offline;
     ++dropped_since_online_;
     log::debug("not connected: dropping an outgoing <{}>", what);
+    return false;
+  }
+  return true;
+}
+
+void Link::transmit(std::string_view xml, std::string_view what) {
+  if (!may_transmit(xml.size(), what)) return;
+  output_.append(xml);
+  ++output_stanzas_;
+  ++stats_.sent;
+  if (output_.size() >= kFlushBytes) flush_output();
+}
+
+void Link::send_to(const Broadcast& broadcast, std::string_view to) {
+  if (auto problem = outgoing_problem(broadcast.from(), to, config_.domain)) {
+    ++stats_.refused;
+    log::error("not sending <{} from='{}' to='{}'>: {}", broadcast.name(), broadcast.from(), to,
+               *problem);
     return;
   }
-  xmpp_send_raw(conn_.get(), xml.data(), xml.size());
+  if (!may_transmit(broadcast.size_for(to), broadcast.name())) return;
+  broadcast.append_to(output_, to);
+  ++output_stanzas_;
   ++stats_.sent;
+  if (output_.size() >= kFlushBytes) flush_output();
+}
+
+void Link::flush_output() {
+  if (output_.empty()) return;
+  if (state_ == State::Online) xmpp_send_raw(conn_.get(), output_.data(), output_.size());
+  output_.clear();
+  output_stanzas_ = 0;
 }
 
 }  // namespace mucd::component

@@ -35,24 +35,28 @@ std::optional<long> parse_number(std::string_view text) {
 
 }  // namespace
 
+// Serialized once: the same text goes to every occupant and, with a <delay/>, into the history.
 void Room::broadcast_message(const Stanza& stanza) {
-  if (is_historic(stanza)) add_history(stanza);
-  broadcast(stanza);
+  Broadcast message(stanza);
+  if (is_historic(stanza)) add_history(message);
+  for (const auto& [nick, occupant] : occupants_) send_to_occupant(occupant, message);
 }
 
-void Room::add_history(const Stanza& message) {
+void Room::add_history(const Broadcast& message) {
   int length = config_.effective_history_length();
   if (length <= 0) {
     history_.clear();
     return;
   }
   auto now = env_.clock->wall();
-  Stanza entry = message;
-  entry.remove_attr("to");
-  auto delay = add_child(entry.root(), "delay", ns::kDelay);
-  delay.append_attribute("from").set_value(jid_.c_str());
-  delay.append_attribute("stamp").set_value(format_datetime(now).c_str());
-  history_.push_back(HistoryEntry{std::move(entry), now});
+  std::string delay = "<delay xmlns=\"";
+  delay += ns::kDelay;
+  delay += "\" from=\"";
+  append_attribute_value(delay, jid_);
+  delay += "\" stamp=\"";
+  append_attribute_value(delay, format_datetime(now));
+  delay += "\"/>";
+  history_.push_back(HistoryEntry{message.with_child(delay), now});
   while (history_.size() > static_cast<size_t>(length)) history_.pop_front();
   dirty_ = true;
 }
@@ -81,7 +85,7 @@ void Room::send_history(const Stanza& join) {
   long limit = maxstanzas ? *maxstanzas : static_cast<long>(history_.size());
   for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
     if (maxchars) {
-      chars += static_cast<long>(it->stanza.to_string().size() + to.size());
+      chars += static_cast<long>(it->message.text().size() + to.size());
       if (chars > *maxchars) break;
     }
     if (since && *since > it->stamp) break;
@@ -89,9 +93,7 @@ void Room::send_history(const Stanza& join) {
     ++count;
   }
   for (size_t i = history_.size() - count; i < history_.size(); ++i) {
-    Stanza msg = history_[i].stanza;
-    msg.set_attr("to", to);
-    route(std::move(msg));
+    env_.out->send_to(history_[i].message, to);
   }
 }
 

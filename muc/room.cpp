@@ -50,9 +50,14 @@ void Room::route_to_occupant(const Occupant& occupant, Stanza stanza) {
   }
 }
 
+void Room::send_to_occupant(const Occupant& occupant, const Broadcast& copy) {
+  for (const auto& session : occupant.sessions()) env_.out->send_to(copy, session.jid);
+}
+
 void Room::broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter) {
+  Broadcast copy(stanza);
   for (const auto& [nick, occupant] : occupants_) {
-    if (!filter || filter(occupant)) route_to_occupant(occupant, stanza);
+    if (!filter || filter(occupant)) send_to_occupant(occupant, copy);
   }
 }
 
@@ -228,36 +233,62 @@ void Room::publicise(const Occupant& occupant, const PresenceX& x,
     p.root().append_copy(xs.root());
     return p;
   };
+  // What a viewer is shown: real JIDs, the occupant's own view (another nick of the same user),
+  // or the anonymous one. Each is built at most once, and serialized at most once per type.
+  enum View { kFull, kSelf, kAnon };
   std::optional<Stanza> full_p, anon_p;
   Stanza self_p = with_x(false, std::nullopt, true);
-
-  auto presence_for = [&](const Occupant& viewer) -> const Stanza& {
-    if (can_see_real_jids(viewer)) {
+  auto view_of = [&](const Occupant& viewer) {
+    if (can_see_real_jids(viewer)) return kFull;
+    if (occupant.bare_jid() == viewer.bare_jid()) return kSelf;
+    return kAnon;
+  };
+  auto presence_of = [&](View view) -> const Stanza& {
+    if (view == kFull) {
       if (!full_p) full_p = with_x(false, actor, false);
       return *full_p;
     }
-    if (occupant.bare_jid() == viewer.bare_jid()) return self_p;
+    if (view == kSelf) return self_p;
     if (!anon_p) anon_p = with_x(true, std::nullopt, false);
     return *anon_p;
   };
 
   if (recipient) {
-    route_to_occupant(*recipient, presence_for(*recipient));
+    route_to_occupant(*recipient, presence_of(view_of(*recipient)));
     return;
   }
 
+  std::optional<Broadcast> copies[3][2];  // [view][shown as unavailable]
+  auto copy_of = [&](View view, bool unavailable) -> const Broadcast& {
+    auto& slot = copies[view][unavailable ? 1 : 0];
+    if (!slot) {
+      if (!unavailable) {
+        slot.emplace(presence_of(view));
+      } else {
+        Stanza p = presence_of(view);
+        p.set_attr("type", "unavailable");
+        slot.emplace(p);
+      }
+    }
+    return *slot;
+  };
   const auto& roles = config_.presence_broadcast;
-  // Copy the recipients first: routing never changes occupants, but keep iteration simple.
   for (const auto& [occupant_jid, other] : occupants_) {
     if (occupant_jid == occupant.occupant_jid()) continue;
-    Occupant viewer = other;
-    viewer.prune();
+    bool unavailable = false;
     if (roles.includes(occupant.role) || force_unavailable) {
-      route_to_occupant(viewer, presence_for(viewer));
+      unavailable = false;
     } else if (prev_role && roles.includes(*prev_role)) {
-      Stanza p = presence_for(viewer);
-      p.set_attr("type", "unavailable");
-      route_to_occupant(viewer, std::move(p));
+      unavailable = true;
+    } else {
+      continue;
+    }
+    const Broadcast& copy = copy_of(view_of(other), unavailable);
+    // The sessions Occupant::prune() keeps: live ones, and the primary.
+    for (const auto& session : other.sessions()) {
+      if (is_available(session.presence) || session.jid == other.primary()) {
+        env_.out->send_to(copy, session.jid);
+      }
     }
   }
 

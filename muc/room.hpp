@@ -51,7 +51,9 @@ struct DestroyNotice {
 };
 
 struct HistoryEntry {
-  Stanza stanza;  // as broadcast, with its delay element, without 'to'
+  // As broadcast, with its delay element, without 'to'; kept serialized (a parsed tree costs
+  // kilobytes) and replayed to a joiner like any broadcast.
+  Broadcast message;
   std::chrono::system_clock::time_point stamp;
 };
 
@@ -131,6 +133,9 @@ class Room {
   Occupant new_occupant(const std::string& bare_jid, const std::string& occupant_jid) const;
   void route(Stanza stanza);
   void route_to_occupant(const Occupant& occupant, Stanza stanza);
+  // One copy of `copy` per session of `occupant` (all of them, as route_to_occupant).
+  void send_to_occupant(const Occupant& occupant, const Broadcast& copy);
+  // Serialized once, then one copy per session of every occupant that passes `filter`.
   void broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter = {});
   void broadcast_message(const Stanza& stanza);
   void add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
@@ -157,7 +162,7 @@ class Room {
   void send_join_error(const Stanza& stanza, ErrorSpec error);
 
   // history.cpp
-  void add_history(const Stanza& message);
+  void add_history(const Broadcast& message);
   void send_history(const Stanza& join);
   // subject.cpp
   void send_subject(const std::string& to);

@@ -1,0 +1,109 @@
+#include "core/handler.hpp"
+
+namespace mucd {
+
+namespace {
+
+// What an attribute value needs escaped inside double quotes (pugixml's quoting).
+const char* escape_of(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\r':
+      return "&#13;";
+    case '\n':
+      return "&#10;";
+    case '\t':
+      return "&#9;";
+    default:
+      return nullptr;
+  }
+}
+
+std::size_t escaped_size(std::string_view value) {
+  std::size_t size = value.size();
+  for (char c : value) {
+    if (const char* e = escape_of(c)) size += std::char_traits<char>::length(e) - 1;
+  }
+  return size;
+}
+
+}  // namespace
+
+void append_attribute_value(std::string& out, std::string_view value) {
+  std::size_t clean = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (const char* e = escape_of(value[i])) {
+      out.append(value.data() + clean, i - clean);
+      out.append(e);
+      clean = i + 1;
+    }
+  }
+  out.append(value.data() + clean, value.size() - clean);
+}
+
+namespace {
+
+constexpr std::string_view kToOpen = " to=\"";
+
+}  // namespace
+
+Broadcast::Broadcast(const Stanza& stanza) : from_(stanza.from()) {
+  if (stanza.has_attr("to")) {
+    Stanza copy = stanza;
+    copy.remove_attr("to");
+    text_ = copy.to_string();
+  } else {
+    text_ = stanza.to_string();
+  }
+  name_end_ = 1 + stanza.name().size();
+}
+
+std::size_t Broadcast::size_for(std::string_view to) const {
+  return text_.size() + kToOpen.size() + escaped_size(to) + 1;
+}
+
+void Broadcast::append_to(std::string& out, std::string_view to) const {
+  out.append(text_.data(), name_end_);
+  out.append(kToOpen);
+  append_attribute_value(out, to);
+  out.push_back('"');
+  out.append(text_.data() + name_end_, text_.size() - name_end_);
+}
+
+std::string Broadcast::text_for(std::string_view to) const {
+  std::string out;
+  out.reserve(size_for(to));
+  append_to(out, to);
+  return out;
+}
+
+Broadcast Broadcast::with_child(std::string_view child) const {
+  Broadcast copy;
+  copy.name_end_ = name_end_;
+  copy.from_ = from_;
+  copy.text_.reserve(text_.size() + child.size() + name_end_ + 3);
+  if (text_.size() >= 2 && text_.compare(text_.size() - 2, 2, "/>") == 0) {
+    // <name .../> becomes <name ...>child</name>
+    copy.text_.append(text_, 0, text_.size() - 2);
+    copy.text_.push_back('>');
+    copy.text_.append(child);
+    copy.text_.append("</");
+    copy.text_.append(name());
+    copy.text_.push_back('>');
+  } else {
+    std::size_t close = text_.rfind("</");
+    copy.text_.append(text_, 0, close);
+    copy.text_.append(child);
+    copy.text_.append(text_, close, std::string::npos);
+  }
+  return copy;
+}
+
+}  // namespace mucd
