@@ -259,6 +259,7 @@ LinkExit Link::run(const std::atomic<bool>& stop) {
 
 void Link::connect_once() {
   log::debug("connecting to {} as component {}", server_text_, config_.domain);
+  set_library_logging(true);  // the socket error of a failed connect() comes through it
   state_ = State::Connecting;
   socket_error_ = 0;
   errno = 0;
@@ -325,8 +326,13 @@ bool Link::on_socket(int fd) {
   return true;
 }
 
+void Link::set_library_logging(bool on) {
+  logger_->handler = on ? &Callbacks::log : nullptr;
+}
+
 void Link::on_handshake() {
   state_ = State::Online;
+  set_library_logging(log::enabled(log::Level::Debug));
   ever_online_ = true;
   ++stats_.sessions;
   backoff_.reset();
@@ -374,6 +380,7 @@ void Link::on_ended(Ending ending) {
   ending.was_online = state_ == State::Online;
   if (ending.error == 0 && !ending.was_online) ending.error = socket_error_;
   state_ = State::Down;
+  set_library_logging(true);
   // libstrophe frees its send queue on reconnection; what we had not handed over goes too.
   stats_.dropped_offline += output_stanzas_;
   dropped_since_online_ += output_stanzas_;

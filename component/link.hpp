@@ -17,7 +17,11 @@
 //    write(): the link gathers outgoing stanzas in one buffer and hands it over once per turn of
 //    the event loop (or whenever kFlushBytes are waiting), so a fan-out to N occupants costs one
 //    write() rather than N. The socket gets TCP_NODELAY: a batch must leave at once, not wait
-//    for the server's delayed ACK.
+//    for the server's delayed ACK;
+//  - it formats every log message, including "SENT: <all the bytes written>", before calling
+//    our logger, whatever its level: while online, unless debug logging is on, the link takes
+//    its logger away (libstrophe then skips formatting). Connection failures still arrive
+//    through the connection callback, and the logger is back before every connection attempt.
 #pragma once
 
 #include <atomic>
@@ -125,6 +129,8 @@ class Link final : public Outbox {
   bool may_transmit(std::size_t size, std::string_view what);
   // Hands the output buffer to libstrophe, which writes it at the start of its next turn.
   void flush_output();
+  // Gives libstrophe our logger, or none (see the header comment).
+  void set_library_logging(bool on);
   std::string describe(const Ending& ending) const;
 
   // Called from the Callbacks, inside libstrophe.
