@@ -548,7 +548,10 @@ void Link::send_to(const Broadcast& broadcast, std::string_view to) {
                *problem);
     return;
   }
-  if (!may_transmit(broadcast.size_for(to), broadcast.name())) return;
+  // Escaping makes a byte of `to` at most six; the exact size only matters near the limit.
+  std::size_t size = broadcast.text().size() + 6 * to.size() + 6;
+  if (size > kMaxStanzaBytes) size = broadcast.size_for(to);
+  if (!may_transmit(size, broadcast.name())) return;
   broadcast.append_to(output_, to);
   ++output_stanzas_;
   ++stats_.sent;

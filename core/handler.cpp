@@ -26,10 +26,21 @@ const char* escape_of(char c) {
   }
 }
 
+// Which bytes escape_of() changes, looked up per byte on the fan-out path.
+struct EscapeTable {
+  bool needs[256] = {};
+  constexpr EscapeTable() {
+    for (unsigned char c : {'&', '<', '>', '"', '\r', '\n', '\t'}) needs[c] = true;
+  }
+};
+constexpr EscapeTable kEscape;
+
 std::size_t escaped_size(std::string_view value) {
   std::size_t size = value.size();
   for (char c : value) {
-    if (const char* e = escape_of(c)) size += std::char_traits<char>::length(e) - 1;
+    if (kEscape.needs[static_cast<unsigned char>(c)]) {
+      size += std::char_traits<char>::length(escape_of(c)) - 1;
+    }
   }
   return size;
 }
@@ -39,11 +50,10 @@ std::size_t escaped_size(std::string_view value) {
 void append_attribute_value(std::string& out, std::string_view value) {
   std::size_t clean = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
-    if (const char* e = escape_of(value[i])) {
-      out.append(value.data() + clean, i - clean);
-      out.append(e);
-      clean = i + 1;
-    }
+    if (!kEscape.needs[static_cast<unsigned char>(value[i])]) continue;
+    out.append(value.data() + clean, i - clean);
+    out.append(escape_of(value[i]));
+    clean = i + 1;
   }
   out.append(value.data() + clean, value.size() - clean);
 }

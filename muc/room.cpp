@@ -28,14 +28,37 @@ void Room::stamp_occupant_id(Stanza& stanza, std::string_view bare_jid) {
   constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";
   auto root = stanza.root();
   while (auto old = child_ns(root, "occupant-id", kOccupantId)) root.remove_child(old);
+  add_child(root, "occupant-id", kOccupantId)
+      .append_attribute("id")
+      .set_value(occupant_id_of(bare_jid).c_str());
+}
+
+const std::string& Room::occupant_id_of(std::string_view bare_jid) {
   if (occupant_id_salt_.empty()) {
     occupant_id_salt_ = env_.new_id() + env_.new_id();
     dirty_ = true;
   }
+  auto& cache = occupant_ids_;
+  if (cache.salt != occupant_id_salt_) {
+    cache = OccupantIdCache{};
+    cache.salt = occupant_id_salt_;
+  }
+  for (const auto& [jid, id] : cache.entries) {
+    if (!id.empty() && jid == bare_jid) return id;
+  }
   auto digest = hmac_sha256(bare_jid, occupant_id_salt_);
-  add_child(root, "occupant-id", kOccupantId)
-      .append_attribute("id")
-      .set_value(base64_encode(digest.data(), digest.size()).c_str());
+  auto& slot = cache.entries[cache.next];
+  cache.next = (cache.next + 1) % cache.entries.size();
+  slot.first.assign(bare_jid);
+  slot.second = base64_encode(digest.data(), digest.size());
+  return slot.second;
+}
+
+const Occupant* Room::find_occupant(std::string_view real_jid) const {
+  auto nick = jid_nick_.find(std::string(real_jid));
+  if (nick == jid_nick_.end()) return nullptr;
+  auto it = occupants_.find(nick->second);
+  return it == occupants_.end() ? nullptr : &it->second;
 }
 
 void Room::send_error(const Stanza& stanza, ErrorSpec error) {

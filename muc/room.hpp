@@ -6,6 +6,7 @@
 // Outbox and marks itself dirty when durable state changed.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -197,6 +198,10 @@ class Room {
 
   // XEP-0421: a stable, opaque id per real bare JID, salted per room.
   void stamp_occupant_id(Stanza& stanza, std::string_view bare_jid);
+  const std::string& occupant_id_of(std::string_view bare_jid);
+  // The stored occupant that session `real_jid` belongs to, or nullptr: no copy, no pruning
+  // (for the message path, which needs only its nick, bare JID and role).
+  const Occupant* find_occupant(std::string_view real_jid) const;
 
   ErrorSpec room_error(ErrorType type, Condition condition, std::string_view text = {}) const {
     return ErrorSpec{type, condition, text, jid_};
@@ -217,6 +222,13 @@ class Room {
   std::optional<DestroyNotice> destroyed_;
   bool dirty_ = false;
   std::string occupant_id_salt_;
+  // The last few occupant ids computed: an HMAC per message costs more than its fan-out to ten.
+  struct OccupantIdCache {
+    std::string salt;  // the salt the entries were computed with
+    std::array<std::pair<std::string, std::string>, 4> entries;  // bare JID -> id
+    std::size_t next = 0;
+  };
+  OccupantIdCache occupant_ids_;
 };
 
 // The resource part of a JID ("" when none).
