@@ -195,6 +195,18 @@ pugi::xml_node add_item(pugi::xml_node x, Affiliation affiliation, Role role,
   return item;
 }
 
+// `stored`, or a pruned copy of it in `scratch` when it has sessions Occupant::prune() drops.
+const Occupant& pruned(const Occupant& stored, std::optional<Occupant>& scratch) {
+  for (const auto& session : stored.sessions()) {
+    if (!is_available(session.presence) && session.jid != stored.primary()) {
+      scratch = stored;
+      scratch->prune();
+      return *scratch;
+    }
+  }
+  return stored;
+}
+
 Stanza make_x(const PresenceX& spec, bool for_self) {
   Stanza x{"x"};
   x.set_attr("xmlns", ns::kMucUser);
@@ -211,6 +223,26 @@ Stanza make_x(const PresenceX& spec, bool for_self) {
 }
 
 }  // namespace
+
+void Room::append_items(std::string& out, const Occupant& occupant, bool anonymous) const {
+  Affiliation affiliation = affiliation_of(occupant.bare_jid());
+  auto item = [&](const std::string* jid) {
+    out += "<item affiliation=\"";
+    out += to_string(affiliation);
+    out += "\" role=\"";
+    out += to_string(occupant.role);
+    if (jid) {
+      out += "\" jid=\"";
+      append_attribute_value(out, *jid);
+    }
+    out += "\"/>";
+  };
+  if (anonymous) {
+    item(nullptr);
+    return;
+  }
+  for (const auto& session : occupant.sessions()) item(&session.jid);
+}
 
 void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
                      const std::optional<std::string>& nick,
@@ -233,9 +265,10 @@ void Room::publicise(const Occupant& occupant, const PresenceX& x,
                      const std::optional<std::string>& reason, std::optional<Role> prev_role,
                      bool force_unavailable, const Occupant* recipient) {
   Stanza base{"presence"};
-  const Stanza* pr = occupant.presence();
+  const StoredPresence* pr = occupant.presence();
   if (pr && (occupant.role != Role::None || !is_available(*pr)) && !force_unavailable) {
-    base = *pr;
+    base = pr->stanza();
+    base.set_attr("to", occupant.primary());
   } else {
     base.set_attr("from", occupant.occupant_jid());
     base.set_attr("type", "unavailable");
@@ -325,7 +358,7 @@ void Room::publicise(const Occupant& occupant, const PresenceX& x,
     route_to_occupant(occupant, std::move(p));
   } else {
     for (const auto& session : occupant.sessions()) {
-      Stanza p = session.presence;
+      Stanza p = session.presence.stanza();
       p.set_attr("to", session.jid);
       p.root().append_copy(self_x.root());
       route(std::move(p));
@@ -338,20 +371,25 @@ void Room::send_occupant_list(
   std::string to_bare{bare_of(to)};
   const auto& roles = config_.presence_broadcast;
   bool anonymous = is_anonymous_for(to);
-  std::set<std::string> seen_bare;
+  std::set<std::string> seen_bare;  // only needed to list absent members (roles.none)
+  std::optional<Occupant> scratch;
+  std::string x;
+  // One presence per occupant, spliced from its stored text: a joiner of a room of N costs N
+  // appends, not N trees (a presence storm is N joins of this).
   for (const auto& [occupant_jid, stored] : occupants_) {
-    Occupant occupant = stored;
-    occupant.prune();
-    seen_bare.insert(occupant.bare_jid());
+    const Occupant& occupant = pruned(stored, scratch);
+    if (roles.none) seen_bare.insert(occupant.bare_jid());
     if (filter && !filter(occupant_jid, &occupant)) continue;
-    const Stanza* presence = occupant.presence();
+    const StoredPresence* presence = occupant.presence();
     if (!presence) continue;
-    Stanza pres = *presence;
-    pres.set_attr("to", to);
-    auto x = add_child(pres.root(), "x", ns::kMucUser);
-    add_items(x, occupant, anonymous && to_bare != occupant.bare_jid(), std::nullopt, std::nullopt,
-              std::nullopt, std::nullopt);
-    if (to_bare == occupant.bare_jid() || roles.includes(occupant.role)) route(std::move(pres));
+    bool own = to_bare == occupant.bare_jid();
+    if (!own && !roles.includes(occupant.role)) continue;
+    x.assign("<x xmlns=\"");
+    x += ns::kMucUser;
+    x += "\">";
+    append_items(x, occupant, anonymous && !own);
+    x += "</x>";
+    env_.out->send_to(presence->serialized().with_child(x), to);
   }
   if (!roles.none) return;
   // Affiliated users who are not in the room are shown as unavailable.
@@ -575,7 +613,7 @@ void Room::handle_normal_presence(const Stanza& stanza) {
     if (swapping && !last_orig_session) {
       // The session split from a multi-session nick: show it the nick it left, still there.
       if (auto left = occupant_by_nick(orig->occupant_jid()); left && left->presence()) {
-        Stanza pr = *left->presence();
+        Stanza pr = left->presence()->stanza();
         pr.set_attr("to", real_jid);
         auto x = add_child(pr.root(), "x", ns::kMucUser);
         add_items(x, *left, false, std::nullopt, std::nullopt, std::nullopt, std::nullopt);

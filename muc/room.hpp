@@ -139,6 +139,9 @@ class Room {
   // Serialized once, then one copy per session of every occupant that passes `filter`.
   void broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter = {});
   void broadcast_message(const Stanza& stanza);
+  // The muc#user items of `occupant` as text (no nick, actor or reason): one without a JID when
+  // `anonymous`, else one per session.
+  void append_items(std::string& out, const Occupant& occupant, bool anonymous) const;
   void add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
                  const std::optional<std::string>& nick,
                  const std::optional<std::string>& actor_nick,
