@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/net.hpp"
+#include "bench/options.hpp"
 #include "bench/process.hpp"
 #include "bench/procstat.hpp"
 #include "bench/report.hpp"
@@ -37,20 +38,6 @@ constexpr const char* kUsage =
   --listen PORT        port to listen on (default: any free port with --mucd)
   --domain DOMAIN      mucd's component domain (default conference.bench.local)
   --mucd-arg ARG       extra argument for mucd (repeatable)
-  --scenario A,B,...   named workloads (default: fanout100,rooms1,rooms10k,occ1000,storm,
-                       joins-distinct); --list shows them all
-  --rooms R --occupants N --messages M [--paced P]
-                       a custom workload instead of named ones
-  --window W           unfinished messages at once (default 64)
-  --join-window W      unanswered joins at once (default 256)
-  --paced-fraction F   paced phase rate, as a fraction of the burst rate (default 0.5)
-  --body-bytes B       message body size (default 48)
-  --runs K             runs per scenario; the table shows medians and min-max (default 1)
-  --timeout S          fail a run when nothing arrives for S seconds (default 30)
-  --json FILE          also write the results as JSON
-  --quick              the 'quick' scenario once: checks every stanza arrives, in a second
-  --list               list the scenarios and exit
-Exit status: 0 when every run received every expected stanza, 1 otherwise, 2 for usage errors.
 )";
 
 struct Options {
@@ -59,32 +46,16 @@ struct Options {
   int listen_port = 0;
   std::string domain = "conference.bench.local";
   std::vector<std::string> mucd_args;
-  std::vector<std::string> scenarios;
-  std::optional<WorkloadSpec> custom;
-  int window = 64;
-  int join_window = 256;
-  double paced_fraction = 0.5;
-  int body_bytes = 48;
-  int runs = 1;
-  int timeout_s = 30;
-  std::string json_path;
+  CommonOptions common;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "mucd-fakehost: %s\n%s", message.c_str(), kUsage);
+  std::fprintf(stderr, "mucd-fakehost: %s\n%s%s", message.c_str(), kUsage, kCommonUsage);
   std::exit(2);
 }
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
+void fail_usage(const std::string& message) {
+  usage_error(message);
 }
 
 int to_int(const std::string& flag, const std::string& value) {
@@ -99,8 +70,6 @@ int to_int(const std::string& flag, const std::string& value) {
 
 Options parse(int argc, char** argv) {
   Options o;
-  WorkloadSpec custom;
-  bool has_custom = false;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     auto value = [&]() -> std::string {
@@ -108,15 +77,7 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     if (flag == "--help" || flag == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    } else if (flag == "--list") {
-      for (const auto* list : {&engine_scenarios(), &end_to_end_scenarios()}) {
-        for (const auto& s : *list) {
-          std::printf("%-20s %-55s %s\n", s.name.c_str(), describe_spec(s.spec).c_str(),
-                      s.purpose.c_str());
-        }
-      }
+      std::printf("%s%s", kUsage, kCommonUsage);
       std::exit(0);
     } else if (flag == "--mucd") {
       o.mucd = value();
@@ -128,53 +89,13 @@ Options parse(int argc, char** argv) {
       o.domain = value();
     } else if (flag == "--mucd-arg") {
       o.mucd_args.push_back(value());
-    } else if (flag == "--scenario") {
-      for (auto& s : split_commas(value())) o.scenarios.push_back(s);
-    } else if (flag == "--rooms") {
-      custom.rooms = to_int(flag, value());
-      has_custom = true;
-    } else if (flag == "--occupants") {
-      custom.occupants = to_int(flag, value());
-      has_custom = true;
-    } else if (flag == "--messages") {
-      custom.messages = to_int(flag, value());
-      has_custom = true;
-    } else if (flag == "--paced") {
-      custom.paced_messages = to_int(flag, value());
-      has_custom = true;
-    } else if (flag == "--window") {
-      o.window = to_int(flag, value());
-    } else if (flag == "--join-window") {
-      o.join_window = to_int(flag, value());
-    } else if (flag == "--paced-fraction") {
-      o.paced_fraction = std::atof(value().c_str());
-    } else if (flag == "--body-bytes") {
-      o.body_bytes = to_int(flag, value());
-    } else if (flag == "--runs") {
-      o.runs = to_int(flag, value());
-    } else if (flag == "--timeout") {
-      o.timeout_s = to_int(flag, value());
-    } else if (flag == "--json") {
-      o.json_path = value();
-    } else if (flag == "--quick") {
-      o.scenarios = {"quick"};
-      o.runs = 1;
-    } else {
+    } else if (!parse_common_option(argc, argv, i, o.common, &fail_usage)) {
       usage_error("unknown option " + flag);
     }
   }
   if (o.mucd.empty() == (o.pid == 0)) usage_error("give exactly one of --mucd and --pid");
   if (o.pid != 0 && o.listen_port == 0) usage_error("--pid needs --listen PORT");
-  if (has_custom) {
-    if (custom.rooms < 1 || custom.occupants < 1)
-      usage_error("--rooms and --occupants must be >= 1");
-    custom.name = "custom";
-    o.custom = custom;
-  } else if (o.scenarios.empty()) {
-    o.scenarios = default_engine_scenarios();
-  }
-  if (o.runs < 1) usage_error("--runs must be >= 1");
-  if (o.window < 1 || o.join_window < 1) usage_error("windows must be >= 1");
+  finish_common_options(o.common, default_engine_scenarios(), "quick", &fail_usage);
   return o;
 }
 
@@ -405,8 +326,9 @@ class Run {
       if (workload.received() != last_received) {
         last_received = workload.received();
         last_progress = now;
-      } else if (now - last_progress > std::chrono::seconds(options_.timeout_s)) {
-        throw std::runtime_error(fmt::format("nothing arrived for {} s: {}", options_.timeout_s,
+      } else if (now - last_progress > std::chrono::seconds(options_.common.timeout_s)) {
+        throw std::runtime_error(fmt::format("nothing arrived for {} s: {}",
+                                             options_.common.timeout_s,
                                              workload.describe_missing()));
       }
     }
@@ -424,33 +346,21 @@ class Run {
 int main_fakehost(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   Options options = parse(argc, argv);
-  std::vector<WorkloadSpec> specs;
-  if (options.custom) {
-    specs.push_back(*options.custom);
-  } else {
-    for (const auto& name : options.scenarios) {
-      auto s = find_scenario(name);
-      if (!s) usage_error("unknown scenario '" + name + "' (see --list)");
-      specs.push_back(s->spec);
-    }
-  }
+  const CommonOptions& common = options.common;
+  std::vector<WorkloadSpec> specs = selected_workloads(common, &fail_usage);
   std::vector<Summary> summaries;
   bool all_complete = true;
   int run_index = 0;
   for (auto spec : specs) {
     spec.muc_domain = options.domain;
-    spec.window = options.window;
-    spec.join_window = options.join_window;
-    spec.paced_fraction = options.paced_fraction;
-    spec.body_bytes = options.body_bytes;
     std::vector<RunResult> runs;
-    for (int k = 0; k < options.runs; ++k) {
+    for (int k = 0; k < common.runs; ++k) {
       WorkloadSpec run_spec = spec;
       // Distinct names per run, for a long-lived mucd given with --pid.
       run_spec.prefix = options.pid ? fmt::format("b{}x{}", getpid(), run_index) : "b";
       ++run_index;
       std::fprintf(stderr, "mucd-fakehost: %s run %d/%d: %s\n", spec.name.c_str(), k + 1,
-                   options.runs, describe_spec(spec).c_str());
+                   common.runs, describe_spec(spec).c_str());
       Run run(options, run_spec);
       RunResult result = run.execute();
       if (!result.complete) {
@@ -488,8 +398,8 @@ int main_fakehost(int argc, char** argv) {
       {"mucd_peak_rss_mib", "peak RSS MiB"},
   };
   std::fputs(format_table(summaries, columns).c_str(), stdout);
-  if (!options.json_path.empty()) {
-    std::ofstream out(options.json_path);
+  if (!common.json_path.empty()) {
+    std::ofstream out(common.json_path);
     out << to_json(summaries, "mucd-fakehost");
   }
   if (!all_complete) std::fputs("mucd-fakehost: some runs did not complete\n", stderr);

@@ -57,7 +57,10 @@ void Room::add_history(const Broadcast& message) {
   append_attribute_value(delay, format_datetime(now));
   delay += "\"/>";
   history_.push_back(HistoryEntry{message.with_child(delay), now});
-  while (history_.size() > static_cast<size_t>(length)) history_.pop_front();
+  if (history_.size() > static_cast<size_t>(length)) {
+    history_.erase(history_.begin(),
+                   history_.begin() + static_cast<std::ptrdiff_t>(history_.size() - length));
+  }
   dirty_ = true;
 }
 

@@ -39,9 +39,10 @@ const std::string& Room::occupant_id_of(std::string_view bare_jid) {
     dirty_ = true;
   }
   auto& cache = occupant_ids_;
-  if (cache.salt != occupant_id_salt_) {
+  std::size_t salt_hash = std::hash<std::string>{}(occupant_id_salt_);
+  if (cache.salt_hash != salt_hash) {
     cache = OccupantIdCache{};
-    cache.salt = occupant_id_salt_;
+    cache.salt_hash = salt_hash;
   }
   for (const auto& [jid, id] : cache.entries) {
     if (!id.empty() && jid == bare_jid) return id;

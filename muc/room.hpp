@@ -217,7 +217,7 @@ class Room {
   std::map<std::string, AffiliationEntry> affiliations_;   // by bare JID (or domain)
   std::map<std::string, Occupant> occupants_;              // by occupant JID
   std::unordered_map<std::string, std::string> jid_nick_;  // real full JID -> occupant JID
-  std::deque<HistoryEntry> history_;
+  std::vector<HistoryEntry> history_;  // oldest first; a deque would allocate in every room
   std::string subject_;
   std::string subject_from_;
   std::optional<std::chrono::system_clock::time_point> subject_time_;
@@ -225,10 +225,11 @@ class Room {
   std::optional<DestroyNotice> destroyed_;
   bool dirty_ = false;
   std::string occupant_id_salt_;
-  // The last few occupant ids computed: an HMAC per message costs more than its fan-out to ten.
+  // The last occupant id computed: an HMAC per message costs more than its fan-out to ten, and
+  // a burst of messages usually comes from one occupant at a time.
   struct OccupantIdCache {
-    std::string salt;  // the salt the entries were computed with
-    std::array<std::pair<std::string, std::string>, 4> entries;  // bare JID -> id
+    std::size_t salt_hash = 0;  // of the salt the entries were computed with
+    std::array<std::pair<std::string, std::string>, 1> entries;  // bare JID -> id
     std::size_t next = 0;
   };
   OccupantIdCache occupant_ids_;
