@@ -294,8 +294,12 @@ class LoadRun final : public Transport {
     std::vector<Client*> owners;
     while (ready_ < total) {
       if (BenchClock::now() > deadline) {
-        throw std::runtime_error(
-            fmt::format("only {} of {} clients logged in in time", ready_, total));
+        int counts[8] = {};
+        for (const auto& c : clients_) ++counts[static_cast<int>(c.state)];
+        throw std::runtime_error(fmt::format(
+            "only {} of {} clients logged in in time (idle {}, connecting {}, opening {}, "
+            "authenticating {}, reopening {}, binding {})",
+            ready_, total, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]));
       }
       while (in_progress < options_.connect_window && next < clients_.size()) {
         start_connect(clients_[next++]);
@@ -327,11 +331,11 @@ class LoadRun final : public Transport {
           Element e;
           for (auto ev = c.connection.scanner().next(e); ev != StreamScanner::Event::NeedMore;
                ev = c.connection.scanner().next(e)) {
+            auto before = c.state;
             on_login_event(c, ev, e);
-            if (c.state == Client::State::Ready || c.state == Client::State::Stream2) {
-              if (c.state == Client::State::Ready) --in_progress;
-              break;  // after success the scanner was reset; a ready client waits
-            }
+            if (c.state == Client::State::Ready) --in_progress;
+            // After <success/> the scanner was reset: nothing buffered is left to read.
+            if (before == Client::State::Auth && c.state == Client::State::Stream2) break;
           }
           if (!alive) fail(c, "the server closed the connection during log-in");
         }
