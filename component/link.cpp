@@ -1,5 +1,6 @@
 #include "component/link.hpp"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,6 +15,22 @@
 #include "component/outgoing.hpp"
 #include "component/stanza_convert.hpp"
 #include "core/log.hpp"
+
+namespace {
+
+// Whether libstrophe may turn stanzas into text (see link.hpp); false while a link has taken its
+// logger away. One flag for the process: the interposed C function below has no other context.
+bool g_stanza_text_wanted = true;
+
+}  // namespace
+
+// Interposes libstrophe's own (its internal calls go through the PLT, so they land here).
+extern "C" int xmpp_stanza_to_text(xmpp_stanza_t* stanza, char** buf, size_t* buflen) {
+  using ToText = int (*)(xmpp_stanza_t*, char**, size_t*);
+  static const auto real = reinterpret_cast<ToText>(dlsym(RTLD_NEXT, "xmpp_stanza_to_text"));
+  if (!g_stanza_text_wanted || real == nullptr) return XMPP_EMEM;
+  return real(stanza, buf, buflen);
+}
 
 namespace mucd::component {
 
@@ -227,6 +244,7 @@ Link::Link(LinkConfig config, StanzaHandler& handler, const Clock& clock)
 }
 
 Link::~Link() {
+  g_stanza_text_wanted = true;
   // Explicitly first: releasing may call back into this object.
   conn_.reset();
   ctx_.reset();
@@ -328,6 +346,7 @@ bool Link::on_socket(int fd) {
 
 void Link::set_library_logging(bool on) {
   logger_->handler = on ? &Callbacks::log : nullptr;
+  g_stanza_text_wanted = on;
 }
 
 void Link::on_handshake() {

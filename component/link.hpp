@@ -21,7 +21,12 @@
 //  - it formats every log message, including "SENT: <all the bytes written>", before calling
 //    our logger, whatever its level: while online, unless debug logging is on, the link takes
 //    its logger away (libstrophe then skips formatting). Connection failures still arrive
-//    through the connection callback, and the logger is back before every connection attempt.
+//    through the connection callback, and the logger is back before every connection attempt;
+//  - it serializes every received stanza back to text (xmpp_stanza_to_text) just to pass it to
+//    that debug log line, logger or not: link.cpp interposes xmpp_stanza_to_text, and while the
+//    logger is away the call fails at once (libstrophe then skips the line; a component
+//    connection without stream management sends nothing else through it) and otherwise
+//    forwards to libstrophe's own.
 #pragma once
 
 #include <atomic>

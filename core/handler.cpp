@@ -64,15 +64,39 @@ constexpr std::string_view kToOpen = " to=\"";
 
 }  // namespace
 
-Broadcast::Broadcast(const Stanza& stanza) : from_(stanza.from()) {
-  if (stanza.has_attr("to")) {
-    Stanza copy = stanza;
-    copy.remove_attr("to");
-    text_ = copy.to_string();
-  } else {
-    text_ = stanza.to_string();
+Broadcast::Broadcast(const Stanza& stanza) : text_(stanza.to_string()) {
+  if (stanza.has_attr("to")) remove_to();
+  text_.shrink_to_fit();  // kept for long in histories and occupants' presences
+  name_end_ = static_cast<std::uint32_t>(1 + stanza.name().size());
+  // Find from="..." in the start tag (pugixml writes attributes with double quotes).
+  constexpr std::string_view kFrom = " from=\"";
+  std::string_view head = std::string_view(text_).substr(0, text_.find('>'));
+  if (auto at = head.find(kFrom); at != std::string_view::npos) {
+    auto value = at + kFrom.size();
+    auto end = head.find('"', value);
+    if (end != std::string_view::npos) {
+      from_at_ = static_cast<std::uint32_t>(value);
+      from_size_ = static_cast<std::uint32_t>(end - value);
+    }
   }
-  name_end_ = 1 + stanza.name().size();
+}
+
+// Cuts ` to="..."` out of the start tag, as pugixml wrote it: name="value" pairs, double
+// quotes, no quote inside a value.
+void Broadcast::remove_to() {
+  std::size_t i = text_.find_first_of(" />");
+  while (i < text_.size() && text_[i] == ' ') {
+    std::size_t name = i + 1;
+    std::size_t eq = text_.find('=', name);
+    if (eq == std::string::npos || eq + 1 >= text_.size() || text_[eq + 1] != '"') return;
+    std::size_t close = text_.find('"', eq + 2);
+    if (close == std::string::npos) return;
+    if (std::string_view(text_).substr(name, eq - name) == "to") {
+      text_.erase(i, close + 1 - i);
+      return;
+    }
+    i = close + 1;
+  }
 }
 
 std::size_t Broadcast::size_for(std::string_view to) const {
@@ -97,7 +121,8 @@ std::string Broadcast::text_for(std::string_view to) const {
 Broadcast Broadcast::with_child(std::string_view child) const {
   Broadcast copy;
   copy.name_end_ = name_end_;
-  copy.from_ = from_;
+  copy.from_at_ = from_at_;
+  copy.from_size_ = from_size_;
   copy.text_.reserve(text_.size() + child.size() + name_end_ + 3);
   if (text_.size() >= 2 && text_.compare(text_.size() - 2, 2, "/>") == 0) {
     // <name .../> becomes <name ...>child</name>

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,7 +20,8 @@ class Broadcast {
 
   // The top element's name and its `from` attribute (empty if none), as serialized.
   std::string_view name() const { return std::string_view(text_).substr(1, name_end_ - 1); }
-  std::string_view from() const { return from_; }
+  // (`from` as it appears in the text, entities left escaped: enough to check its domain.)
+  std::string_view from() const { return std::string_view(text_).substr(from_at_, from_size_); }
   // The serialized stanza without `to`.
   const std::string& text() const { return text_; }
 
@@ -35,10 +37,12 @@ class Broadcast {
 
  private:
   Broadcast() = default;
+  void remove_to();
 
   std::string text_;
-  std::size_t name_end_ = 0;  // index just after "<name", where ` to="..."` goes
-  std::string from_;
+  std::uint32_t name_end_ = 0;  // index just after "<name", where ` to="..."` goes
+  std::uint32_t from_at_ = 0;   // where the value of `from` is in text_ (size 0: none)
+  std::uint32_t from_size_ = 0;
 };
 
 // Appends `value` escaped for a double-quoted XML attribute.

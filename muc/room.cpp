@@ -268,8 +268,7 @@ void Room::publicise(const Occupant& occupant, const PresenceX& x,
   Stanza base{"presence"};
   const StoredPresence* pr = occupant.presence();
   if (pr && (occupant.role != Role::None || !is_available(*pr)) && !force_unavailable) {
-    base = pr->stanza();
-    base.set_attr("to", occupant.primary());
+    base = pr->stanza();  // without `to`: every copy gets its own
   } else {
     base.set_attr("from", occupant.occupant_jid());
     base.set_attr("type", "unavailable");
