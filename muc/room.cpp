@@ -56,10 +56,8 @@ const std::string& Room::occupant_id_of(std::string_view bare_jid) {
 }
 
 const Occupant* Room::find_occupant(std::string_view real_jid) const {
-  auto nick = jid_nick_.find(std::string(real_jid));
-  if (nick == jid_nick_.end()) return nullptr;
-  auto it = occupants_.find(nick->second);
-  return it == occupants_.end() ? nullptr : &it->second;
+  auto it = jid_nick_.find(real_jid);
+  return it == jid_nick_.end() ? nullptr : it->second;
 }
 
 void Room::send_error(const Stanza& stanza, ErrorSpec error) {
@@ -94,9 +92,9 @@ std::optional<Occupant> Room::occupant_by_nick(std::string_view occupant_jid) co
 }
 
 std::optional<std::string> Room::occupant_jid_of(std::string_view real_jid) const {
-  auto it = jid_nick_.find(std::string(real_jid));
+  auto it = jid_nick_.find(real_jid);
   if (it == jid_nick_.end()) return std::nullopt;
-  return it->second;
+  return it->second->occupant_jid();
 }
 
 std::optional<Occupant> Room::occupant_by_real_jid(std::string_view real_jid) const {
@@ -112,19 +110,20 @@ std::optional<Occupant> Room::save_occupant(Occupant occupant) {
   }
   bool live = false;
   if (occupant.role != Role::None) {
-    for (const auto& s : occupant.sessions()) {
-      if (is_available(s.presence)) {
-        live = true;
-        jid_nick_[s.jid] = id;
-      }
-    }
+    for (const auto& s : occupant.sessions()) live = live || is_available(s.presence);
     if (!live) occupant.role = Role::None;
   }
   if (!live) {
     occupants_.erase(id);
     return std::nullopt;
   }
-  occupants_.insert_or_assign(id, occupant);
+  const Occupant& stored = occupants_.insert_or_assign(id, occupant).first->second;
+  // Keys view the stored sessions' JIDs: erase first, so no key is left viewing another's.
+  for (const auto& s : stored.sessions()) {
+    if (!is_available(s.presence)) continue;
+    jid_nick_.erase(s.jid);
+    jid_nick_.emplace(s.jid, &stored);
+  }
   return occupant;
 }
 

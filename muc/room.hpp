@@ -214,9 +214,11 @@ class Room {
   std::string jid_;
   RoomEnv env_;
   RoomConfig config_;
-  std::map<std::string, AffiliationEntry> affiliations_;   // by bare JID (or domain)
-  std::map<std::string, Occupant> occupants_;              // by occupant JID
-  std::unordered_map<std::string, std::string> jid_nick_;  // real full JID -> occupant JID
+  std::map<std::string, AffiliationEntry> affiliations_;  // by bare JID (or domain)
+  std::map<std::string, Occupant> occupants_;             // by occupant JID
+  // Real full JID of a live session -> its occupant in occupants_. Keys view Session::jid in
+  // the stored occupant (std::map nodes stay put); save_occupant() is the only writer of both.
+  std::unordered_map<std::string_view, const Occupant*> jid_nick_;
   std::vector<HistoryEntry> history_;  // oldest first; a deque would allocate in every room
   std::string subject_;
   std::string subject_from_;
