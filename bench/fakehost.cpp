@@ -288,15 +288,9 @@ class Run {
       if (connection.wants_write() && !connection.flush()) {
         throw std::runtime_error("writing to mucd failed: " + workload.describe_missing());
       }
-      int timeout_ms = 100;
-      auto wake = workload.next_wakeup();
-      if (wake != BenchClock::time_point::max()) {
-        auto until = std::chrono::duration_cast<std::chrono::microseconds>(wake - now).count();
-        timeout_ms = until <= 0 ? 0 : static_cast<int>(std::min<long long>(100, until / 1000));
-      }
       pollfd p{connection.fd(),
                static_cast<short>(POLLIN | (connection.wants_write() ? POLLOUT : 0)), 0};
-      int ready = poll(&p, 1, timeout_ms);
+      int ready = poll_until(&p, 1, workload.next_wakeup());
       if (ready > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
         std::size_t got = 0;
         bool alive = connection.read_available(4 << 20, got);

@@ -362,13 +362,7 @@ class LoadRun final : public Transport {
             static_cast<short>(POLLIN | (clients_[k].connection.wants_write() ? POLLOUT : 0));
         fds[k].revents = 0;
       }
-      int timeout_ms = 100;
-      auto wake = workload.next_wakeup();
-      if (wake != BenchClock::time_point::max()) {
-        auto until = std::chrono::duration_cast<std::chrono::microseconds>(wake - now).count();
-        timeout_ms = until <= 0 ? 0 : static_cast<int>(std::min<long long>(100, until / 1000));
-      }
-      int ready = poll(fds.data(), fds.size(), timeout_ms);
+      int ready = poll_until(fds.data(), fds.size(), workload.next_wakeup());
       for (std::size_t k = 0; ready > 0 && k < fds.size(); ++k) {
         if (fds[k].revents == 0) continue;
         Client& c = clients_[k];

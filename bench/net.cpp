@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -77,6 +78,15 @@ int connect_nonblocking(const std::string& host, int port) {
     throw system_error("connect " + host + ":" + std::to_string(port));
   }
   return fd;
+}
+
+int poll_until(pollfd* fds, std::size_t count, std::chrono::steady_clock::time_point wake) {
+  using namespace std::chrono;
+  auto wait = duration_cast<nanoseconds>(wake - steady_clock::now());
+  wait = std::clamp(wait, nanoseconds(0), nanoseconds(milliseconds(100)));
+  timespec ts{static_cast<time_t>(wait.count() / 1000000000),
+              static_cast<long>(wait.count() % 1000000000)};
+  return ppoll(fds, count, &ts, nullptr);
 }
 
 Connection::~Connection() {

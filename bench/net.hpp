@@ -2,6 +2,8 @@
 // with an output buffer that is written out in as few system calls as the socket allows.
 #pragma once
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -18,6 +20,11 @@ int accept_within(int listener, std::chrono::milliseconds timeout);
 // Starts a non-blocking connect to host:port; returns the socket (connection may be in progress).
 int connect_nonblocking(const std::string& host, int port);
 void set_nonblocking(int fd);
+
+// poll() that waits at most until `wake` (and never more than 100 ms), to the microsecond: the
+// paced phase sends on a schedule finer than poll()'s milliseconds, and spinning instead would
+// take a core from the process being measured.
+int poll_until(pollfd* fds, std::size_t count, std::chrono::steady_clock::time_point wake);
 
 // One stream socket with buffered output and a scanner for its input.
 class Connection {
