@@ -207,35 +207,46 @@ const Occupant& pruned(const Occupant& stored, std::optional<Occupant>& scratch)
   return stored;
 }
 
-Stanza make_x(const PresenceX& spec, bool for_self) {
-  Stanza x{"x"};
-  x.set_attr("xmlns", ns::kMucUser);
-  if (spec.destroy) x.root().append_copy(spec.destroy->root());
-  for (const auto& code : spec.codes) {
-    x.root().append_child("status").append_attribute("code").set_value(code.c_str());
-  }
-  if (for_self) {
-    for (const auto& code : spec.self_codes) {
-      x.root().append_child("status").append_attribute("code").set_value(code.c_str());
-    }
-  }
-  return x;
-}
-
 }  // namespace
 
-void Room::append_items(std::string& out, const Occupant& occupant, bool anonymous) const {
+void Room::append_items(std::string& out, const Occupant& occupant, bool anonymous,
+                        const ItemExtras& extras) const {
   Affiliation affiliation = affiliation_of(occupant.bare_jid());
+  auto attribute = [&](std::string_view name, std::string_view value) {
+    out += ' ';
+    out += name;
+    out += "=\"";
+    append_attribute_value(out, value);
+    out += '"';
+  };
+  // As add_item() builds it, attribute for attribute and child for child.
   auto item = [&](const std::string* jid) {
-    out += "<item affiliation=\"";
-    out += to_string(affiliation);
-    out += "\" role=\"";
-    out += to_string(occupant.role);
-    if (jid) {
-      out += "\" jid=\"";
-      append_attribute_value(out, *jid);
+    out += "<item";
+    attribute("affiliation", to_string(affiliation));
+    attribute("role", to_string(occupant.role));
+    if (jid) attribute("jid", *jid);
+    if (extras.nick) attribute("nick", *extras.nick);
+    if (!extras.actor_nick && !extras.actor_jid && !extras.reason) {
+      out += "/>";
+      return;
     }
-    out += "\"/>";
+    out += '>';
+    if (extras.actor_nick || extras.actor_jid) {
+      out += "<actor";
+      if (extras.actor_nick) attribute("nick", *extras.actor_nick);
+      if (extras.actor_jid) attribute("jid", *extras.actor_jid);
+      out += "/>";
+    }
+    if (extras.reason) {
+      if (extras.reason->empty()) {
+        out += "<reason/>";
+      } else {
+        out += "<reason>";
+        append_attribute_value(out, *extras.reason);  // escapes what text needs, and more
+        out += "</reason>";
+      }
+    }
+    out += "</item>";
   };
   if (anonymous) {
     item(nullptr);
@@ -259,74 +270,106 @@ void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
   }
 }
 
+bool Room::carries_own_occupant_id(const StoredPresence& presence, std::string_view bare_jid) {
+  std::string tail = "<occupant-id xmlns=\"urn:xmpp:occupant-id:0\" id=\"";
+  append_attribute_value(tail, occupant_id_of(bare_jid));
+  tail += "\"/></presence>";
+  const std::string& text = presence.serialized().text();
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The muc#user <x/> of a presence broadcast, as text: destroy, status codes, self codes, items.
+std::string Room::presence_x(const PresenceX& x, const std::string& destroy, bool for_self,
+                             const Occupant& occupant, bool anonymous, const ItemExtras& extras,
+                             bool own_presence) const {
+  std::string out = "<x xmlns=\"";
+  out += ns::kMucUser;
+  out += "\">";
+  out += destroy;
+  auto status = [&](std::string_view code) {
+    out += "<status code=\"";
+    append_attribute_value(out, code);
+    out += "\"/>";
+  };
+  for (const auto& code : x.codes) status(code);
+  if (for_self) {
+    for (const auto& code : x.self_codes) status(code);
+  }
+  append_items(out, occupant, anonymous, extras);
+  if (own_presence) status("110");
+  out += "</x>";
+  return out;
+}
+
 void Room::publicise(const Occupant& occupant, const PresenceX& x,
                      const std::optional<std::string>& nick,
                      const std::optional<std::string>& actor,
                      const std::optional<std::string>& reason, std::optional<Role> prev_role,
                      bool force_unavailable, const Occupant* recipient) {
-  Stanza base{"presence"};
+  // The presence every copy starts from, serialized once. Usually the occupant's stored presence
+  // as it is (it already carries its occupant id); otherwise built, and stamped.
   const StoredPresence* pr = occupant.presence();
-  if (pr && (occupant.role != Role::None || !is_available(*pr)) && !force_unavailable) {
-    base = pr->stanza();  // without `to`: every copy gets its own
+  bool use_stored = pr && (occupant.role != Role::None || !is_available(*pr)) && !force_unavailable;
+  std::optional<Broadcast> built;
+  const Broadcast* base = nullptr;
+  if (use_stored && !recipient && carries_own_occupant_id(*pr, occupant.bare_jid())) {
+    base = &pr->serialized();
   } else {
-    base.set_attr("from", occupant.occupant_jid());
-    base.set_attr("type", "unavailable");
+    Stanza stanza{"presence"};
+    if (use_stored) {
+      stanza = pr->stanza();
+    } else {
+      stanza.set_attr("from", occupant.occupant_jid());
+      stanza.set_attr("type", "unavailable");
+    }
+    if (!recipient) stamp_occupant_id(stanza, occupant.bare_jid());
+    base = &built.emplace(stanza);
   }
-  if (!recipient) stamp_occupant_id(base, occupant.bare_jid());
 
-  std::optional<std::string> actor_nick;
+  ItemExtras extras{nick, std::nullopt, std::nullopt, reason};
   if (actor) {
     if (auto actor_occupant = occupant_jid_of(*actor)) {
-      actor_nick = std::string(resource_of(*actor_occupant));
+      extras.actor_nick = std::string(resource_of(*actor_occupant));
     }
   }
+  const std::string destroy = x.destroy ? x.destroy->to_string() : std::string();
 
-  auto with_x = [&](bool anonymous, const std::optional<std::string>& actor_jid, bool self) {
-    Stanza p = base;
-    Stanza xs = make_x(x, self);
-    add_items(xs.root(), occupant, anonymous, nick, actor_nick, actor_jid, reason);
-    p.root().append_copy(xs.root());
-    return p;
-  };
   // What a viewer is shown: real JIDs, the occupant's own view (another nick of the same user),
-  // or the anonymous one. Each is built at most once, and serialized at most once per type.
+  // or the anonymous one; as is, or marked unavailable. Each is built at most once.
   enum View { kFull, kSelf, kAnon };
-  std::optional<Stanza> full_p, anon_p;
-  Stanza self_p = with_x(false, std::nullopt, true);
   auto view_of = [&](const Occupant& viewer) {
     if (can_see_real_jids(viewer)) return kFull;
     if (occupant.bare_jid() == viewer.bare_jid()) return kSelf;
     return kAnon;
   };
-  auto presence_of = [&](View view) -> const Stanza& {
-    if (view == kFull) {
-      if (!full_p) full_p = with_x(false, actor, false);
-      return *full_p;
-    }
-    if (view == kSelf) return self_p;
-    if (!anon_p) anon_p = with_x(true, std::nullopt, false);
-    return *anon_p;
-  };
-
-  if (recipient) {
-    route_to_occupant(*recipient, presence_of(view_of(*recipient)));
-    return;
-  }
-
+  std::optional<Broadcast> unavailable_base;
   std::optional<Broadcast> copies[3][2];  // [view][shown as unavailable]
   auto copy_of = [&](View view, bool unavailable) -> const Broadcast& {
     auto& slot = copies[view][unavailable ? 1 : 0];
-    if (!slot) {
-      if (!unavailable) {
-        slot.emplace(presence_of(view));
-      } else {
-        Stanza p = presence_of(view);
-        p.set_attr("type", "unavailable");
-        slot.emplace(p);
+    if (slot) return *slot;
+    const Broadcast* from = base;
+    if (unavailable) {
+      if (!unavailable_base) {
+        auto stanza = Stanza::parse(base->text());
+        Stanza marked = stanza ? *stanza : Stanza{"presence"};
+        marked.set_attr("type", "unavailable");
+        unavailable_base.emplace(marked);
       }
+      from = &*unavailable_base;
     }
+    ItemExtras view_extras = extras;
+    if (view == kFull) view_extras.actor_jid = actor;
+    slot.emplace(from->with_child(
+        presence_x(x, destroy, view == kSelf, occupant, view == kAnon, view_extras, false)));
     return *slot;
   };
+
+  if (recipient) {
+    send_to_occupant(*recipient, copy_of(view_of(*recipient), false));
+    return;
+  }
+
   const auto& roles = config_.presence_broadcast;
   for (const auto& [occupant_jid, other] : occupants_) {
     if (occupant_jid == occupant.occupant_jid()) continue;
@@ -348,19 +391,12 @@ void Room::publicise(const Occupant& occupant, const PresenceX& x,
   }
 
   // The occupant itself: status 110, and its own presences as templates while it is in.
-  Stanza self_x = make_x(x, true);
-  add_items(self_x.root(), occupant, false, nick, actor_nick, std::nullopt, reason);
-  self_x.root().append_child("status").append_attribute("code").set_value("110");
+  const std::string self_x = presence_x(x, destroy, true, occupant, false, extras, true);
   if (occupant.role == Role::None) {
-    Stanza p = base;
-    p.root().append_copy(self_x.root());
-    route_to_occupant(occupant, std::move(p));
+    send_to_occupant(occupant, base->with_child(self_x));
   } else {
     for (const auto& session : occupant.sessions()) {
-      Stanza p = session.presence.stanza();
-      p.set_attr("to", session.jid);
-      p.root().append_copy(self_x.root());
-      route(std::move(p));
+      env_.out->send_to(session.presence.serialized().with_child(self_x), session.jid);
     }
   }
 }
@@ -386,7 +422,7 @@ void Room::send_occupant_list(
     x.assign("<x xmlns=\"");
     x += ns::kMucUser;
     x += "\">";
-    append_items(x, occupant, anonymous && !own);
+    append_items(x, occupant, anonymous && !own, ItemExtras{});
     x += "</x>";
     env_.out->send_to(presence->serialized().with_child(x), to);
   }

@@ -139,9 +139,20 @@ class Room {
   // Serialized once, then one copy per session of every occupant that passes `filter`.
   void broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter = {});
   void broadcast_message(const Stanza& stanza);
-  // The muc#user items of `occupant` as text (no nick, actor or reason): one without a JID when
+  // What an item may carry besides affiliation, role and JID.
+  struct ItemExtras {
+    std::optional<std::string> nick, actor_nick, actor_jid, reason;
+  };
+  // The muc#user items of `occupant` as text, as add_items() builds them: one without a JID when
   // `anonymous`, else one per session.
-  void append_items(std::string& out, const Occupant& occupant, bool anonymous) const;
+  void append_items(std::string& out, const Occupant& occupant, bool anonymous,
+                    const ItemExtras& extras) const;
+  std::string presence_x(const PresenceX& x, const std::string& destroy, bool for_self,
+                         const Occupant& occupant, bool anonymous, const ItemExtras& extras,
+                         bool own_presence) const;
+  // Whether a stored presence ends with this room's occupant id for `bare_jid`, so that it can
+  // be broadcast as it is.
+  bool carries_own_occupant_id(const StoredPresence& presence, std::string_view bare_jid);
   void add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
                  const std::optional<std::string>& nick,
                  const std::optional<std::string>& actor_nick,
