@@ -1,8 +1,12 @@
 #include "component/link.hpp"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <strophe.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +15,22 @@
 #include "component/outgoing.hpp"
 #include "component/stanza_convert.hpp"
 #include "core/log.hpp"
+
+namespace {
+
+// Whether libstrophe may turn stanzas into text (see link.hpp); false while a link has taken its
+// logger away. One flag for the process: the interposed C function below has no other context.
+bool g_stanza_text_wanted = true;
+
+}  // namespace
+
+// Interposes libstrophe's own (its internal calls go through the PLT, so they land here).
+extern "C" int xmpp_stanza_to_text(xmpp_stanza_t* stanza, char** buf, size_t* buflen) {
+  using ToText = int (*)(xmpp_stanza_t*, char**, size_t*);
+  static const auto real = reinterpret_cast<ToText>(dlsym(RTLD_NEXT, "xmpp_stanza_to_text"));
+  if (!g_stanza_text_wanted || real == nullptr) return XMPP_EMEM;
+  return real(stanza, buf, buflen);
+}
 
 namespace mucd::component {
 
@@ -224,6 +244,7 @@ Link::Link(LinkConfig config, StanzaHandler& handler, const Clock& clock)
 }
 
 Link::~Link() {
+  g_stanza_text_wanted = true;
   // Explicitly first: releasing may call back into this object.
   conn_.reset();
   ctx_.reset();
@@ -235,6 +256,7 @@ LinkExit Link::run(const std::atomic<bool>& stop) {
   while (!exit_ && !stop.load()) {
     if (state_ == State::Down && backoff_.ready()) connect_once();
     if (exit_) break;
+    flush_output();
     {
       Callbacks::Scope scope(this);
       xmpp_run_once(ctx_.get(), poll_ms);
@@ -255,6 +277,7 @@ LinkExit Link::run(const std::atomic<bool>& stop) {
 
 void Link::connect_once() {
   log::debug("connecting to {} as component {}", server_text_, config_.domain);
+  set_library_logging(true);  // the socket error of a failed connect() comes through it
   state_ = State::Connecting;
   socket_error_ = 0;
   errno = 0;
@@ -312,11 +335,23 @@ bool Link::on_socket(int fd) {
     exit_ = LinkExit::Fatal;
     return false;
   }
+  // Batches are written whole (see the header); Nagle would hold each back for an ACK.
+  int one = 1;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
+    log::debug("cannot set TCP_NODELAY on the connection to {}: {}", server_text_,
+               std::strerror(errno));
+  }
   return true;
+}
+
+void Link::set_library_logging(bool on) {
+  logger_->handler = on ? &Callbacks::log : nullptr;
+  g_stanza_text_wanted = on;
 }
 
 void Link::on_handshake() {
   state_ = State::Online;
+  set_library_logging(log::enabled(log::Level::Debug));
   ever_online_ = true;
   ++stats_.sessions;
   backoff_.reset();
@@ -365,6 +400,12 @@ void Link::on_ended(Ending ending) {
   ending.was_online = state_ == State::Online;
   if (ending.error == 0 && !ending.was_online) ending.error = socket_error_;
   state_ = State::Down;
+  set_library_logging(true);
+  // libstrophe frees its send queue on reconnection; what we had not handed over goes too.
+  stats_.dropped_offline += output_stanzas_;
+  dropped_since_online_ += output_stanzas_;
+  output_.clear();
+  output_stanzas_ = 0;
   // Acted on (logged, backoff chosen) in the loop, outside libstrophe.
   ending_ = std::move(ending);
 }
@@ -455,6 +496,7 @@ void Link::close_stream() {
   closing_ = true;
   if (state_ != State::Online) return;
   log::info("closing the stream to {}", server_text_);
+  flush_output();
   Callbacks::Scope scope(this);
   xmpp_disconnect(conn_.get());
   auto deadline = clock_.now() + config_.close_timeout;
@@ -505,21 +547,52 @@ void Link::send_raw(std::string xml) {
   transmit(xml, what);
 }
 
-void Link::transmit(std::string_view xml, std::string_view what) {
-  if (xml.size() > kMaxStanzaBytes) {
+bool Link::may_transmit(std::size_t size, std::string_view what) {
+  if (size > kMaxStanzaBytes) {
     ++stats_.refused;
-    log::error("not sending a <{}> of {} bytes: the server's limit is {} bytes", what, xml.size(),
+    log::error("not sending a <{}> of {} bytes: the server's limit is {} bytes", what, size,
                kMaxStanzaBytes);
-    return;
+    return false;
   }
   if (state_ != State::Online) {
     ++stats_.dropped_offline;
     ++dropped_since_online_;
     log::debug("not connected: dropping an outgoing <{}>", what);
+    return false;
+  }
+  return true;
+}
+
+void Link::transmit(std::string_view xml, std::string_view what) {
+  if (!may_transmit(xml.size(), what)) return;
+  output_.append(xml);
+  ++output_stanzas_;
+  ++stats_.sent;
+  if (output_.size() >= kFlushBytes) flush_output();
+}
+
+void Link::send_to(const Broadcast& broadcast, std::string_view to) {
+  if (auto problem = outgoing_problem(broadcast.from(), to, config_.domain)) {
+    ++stats_.refused;
+    log::error("not sending <{} from='{}' to='{}'>: {}", broadcast.name(), broadcast.from(), to,
+               *problem);
     return;
   }
-  xmpp_send_raw(conn_.get(), xml.data(), xml.size());
+  // Escaping makes a byte of `to` at most six; the exact size only matters near the limit.
+  std::size_t size = broadcast.text().size() + 6 * to.size() + 6;
+  if (size > kMaxStanzaBytes) size = broadcast.size_for(to);
+  if (!may_transmit(size, broadcast.name())) return;
+  broadcast.append_to(output_, to);
+  ++output_stanzas_;
   ++stats_.sent;
+  if (output_.size() >= kFlushBytes) flush_output();
+}
+
+void Link::flush_output() {
+  if (output_.empty()) return;
+  if (state_ == State::Online) xmpp_send_raw(conn_.get(), output_.data(), output_.size());
+  output_.clear();
+  output_stanzas_ = 0;
 }
 
 }  // namespace mucd::component

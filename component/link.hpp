@@ -12,7 +12,21 @@
 //  - 0.12 crashes on the first stanza of a component connection (it never allocates its
 //    stream-management state for components): the constructor makes it allocate one;
 //  - 0.12 does not hand the socket error of a failed connect() to the connection handler, only
-//    to its logger: the link reads it there.
+//    to its logger: the link reads it there;
+//  - it queues every xmpp_send_raw() as its own item, copied, logged and written with its own
+//    write(): the link gathers outgoing stanzas in one buffer and hands it over once per turn of
+//    the event loop (or whenever kFlushBytes are waiting), so a fan-out to N occupants costs one
+//    write() rather than N. The socket gets TCP_NODELAY: a batch must leave at once, not wait
+//    for the server's delayed ACK;
+//  - it formats every log message, including "SENT: <all the bytes written>", before calling
+//    our logger, whatever its level: while online, unless debug logging is on, the link takes
+//    its logger away (libstrophe then skips formatting). Connection failures still arrive
+//    through the connection callback, and the logger is back before every connection attempt;
+//  - it serializes every received stanza back to text (xmpp_stanza_to_text) just to pass it to
+//    that debug log line, logger or not: link.cpp interposes xmpp_stanza_to_text, and while the
+//    logger is away the call fails at once (libstrophe then skips the line; a component
+//    connection without stream management sends nothing else through it) and otherwise
+//    forwards to libstrophe's own.
 #pragma once
 
 #include <atomic>
@@ -64,7 +78,7 @@ enum class LinkExit {
 
 struct LinkStats {
   std::uint64_t received = 0;          // stanzas handed to the handler
-  std::uint64_t sent = 0;              // stanzas (or raw texts) given to libstrophe
+  std::uint64_t sent = 0;              // stanzas (or raw texts) accepted for sending
   std::uint64_t dropped_offline = 0;   // sends while not connected
   std::uint64_t refused = 0;           // sends refused by the outgoing checks
   std::uint64_t handler_failures = 0;  // exceptions caught from the handler
@@ -91,6 +105,12 @@ class Link final : public Outbox {
   // Sends already-serialized text as it is, after the same checks on its top element. Pure
   // whitespace (a keepalive) passes unchecked.
   void send_raw(std::string xml) override;
+  // Appends one copy of `broadcast` addressed to `to` to the output buffer, after the same
+  // checks; no allocation once the buffer has grown to its working size.
+  void send_to(const Broadcast& broadcast, std::string_view to) override;
+
+  // Output is handed to libstrophe when this much is waiting, even within one turn of the loop.
+  static constexpr std::size_t kFlushBytes = 256 * 1024;
 
   bool online() const { return state_ == State::Online; }
   const LinkStats& stats() const { return stats_; }
@@ -115,6 +135,12 @@ class Link final : public Outbox {
   void close_stream();
   void transmit(std::string_view xml, std::string_view what);
   void report_online(bool online) noexcept;
+  // Checks common to every send: size, and whether we are online. Counts what it refuses.
+  bool may_transmit(std::size_t size, std::string_view what);
+  // Hands the output buffer to libstrophe, which writes it at the start of its next turn.
+  void flush_output();
+  // Gives libstrophe our logger, or none (see the header comment).
+  void set_library_logging(bool on);
   std::string describe(const Ending& ending) const;
 
   // Called from the Callbacks, inside libstrophe.
@@ -142,6 +168,9 @@ class Link final : public Outbox {
   std::chrono::steady_clock::time_point next_tick_;
   std::uint64_t dropped_since_online_ = 0;
   LinkStats stats_;
+  // Stanzas waiting for flush_output(), in order; its capacity is kept between turns.
+  std::string output_;
+  std::uint64_t output_stanzas_ = 0;
 
   // libstrophe objects, declared last so they are destroyed first: releasing the connection may
   // still call back into the members above. The logger outlives the context, the context the

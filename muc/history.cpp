@@ -35,12 +35,14 @@ std::optional<long> parse_number(std::string_view text) {
 
 }  // namespace
 
+// Serialized once: the same text goes to every occupant and, with a <delay/>, into the history.
 void Room::broadcast_message(const Stanza& stanza) {
-  if (is_historic(stanza)) add_history(stanza);
-  broadcast(stanza);
+  Broadcast message(stanza);
+  if (is_historic(stanza)) add_history(message);
+  for (const auto& [nick, occupant] : occupants_) send_to_occupant(occupant, message);
 }
 
-void Room::add_history(const Stanza& message) {
+void Room::add_history(const Broadcast& message) {
   int length = config_.effective_history_length();
   if (length <= 0) {
     for (const HistoryEntry& dropped : history_) changes_.history_dropped.push_back(dropped.seq);
@@ -48,15 +50,18 @@ void Room::add_history(const Stanza& message) {
     return;
   }
   auto now = env_.clock->wall();
-  Stanza entry = message;
-  entry.remove_attr("to");
-  auto delay = add_child(entry.root(), "delay", ns::kDelay);
-  delay.append_attribute("from").set_value(jid_.c_str());
-  delay.append_attribute("stamp").set_value(format_datetime(now).c_str());
-  history_.push_back(HistoryEntry{std::move(entry), now, ++history_seq_});
-  while (history_.size() > static_cast<size_t>(length)) {
-    changes_.history_dropped.push_back(history_.front().seq);
-    history_.pop_front();
+  std::string delay = "<delay xmlns=\"";
+  delay += ns::kDelay;
+  delay += "\" from=\"";
+  append_attribute_value(delay, jid_);
+  delay += "\" stamp=\"";
+  append_attribute_value(delay, format_datetime(now));
+  delay += "\"/>";
+  history_.push_back(HistoryEntry{message.with_child(delay), now, ++history_seq_});
+  if (history_.size() > static_cast<size_t>(length)) {
+    const size_t excess = history_.size() - static_cast<size_t>(length);
+    for (size_t i = 0; i < excess; ++i) changes_.history_dropped.push_back(history_[i].seq);
+    history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(excess));
   }
   ++changes_.history_added;
 }
@@ -85,7 +90,7 @@ void Room::send_history(const Stanza& join) {
   long limit = maxstanzas ? *maxstanzas : static_cast<long>(history_.size());
   for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
     if (maxchars) {
-      chars += static_cast<long>(it->stanza.to_string().size() + to.size());
+      chars += static_cast<long>(it->message.text().size() + to.size());
       if (chars > *maxchars) break;
     }
     if (since && *since > it->stamp) break;
@@ -93,9 +98,7 @@ void Room::send_history(const Stanza& join) {
     ++count;
   }
   for (size_t i = history_.size() - count; i < history_.size(); ++i) {
-    Stanza msg = history_[i].stanza;
-    msg.set_attr("to", to);
-    route(std::move(msg));
+    env_.out->send_to(history_[i].message, to);
   }
 }
 

@@ -8,6 +8,14 @@ bool is_available(const Stanza& presence) {
   return !presence.has_attr("type");
 }
 
+StoredPresence::StoredPresence(const Stanza& presence)
+    : text_(presence), available_(is_available(presence)) {}
+
+Stanza StoredPresence::stanza() const {
+  auto parsed = Stanza::parse(text_.text());
+  return parsed ? std::move(*parsed) : Stanza{"presence"};
+}
+
 std::string_view Occupant::nick() const {
   std::string_view j = occupant_jid_;
   auto slash = j.find('/');
@@ -37,8 +45,8 @@ Stanza filtered(const Stanza& presence, const std::string& from, const std::stri
 }  // namespace
 
 void Occupant::set_session(const std::string& jid, const Stanza& presence) {
-  Stanza pr = filtered(presence, occupant_jid_, jid);
-  bool available = is_available(pr);
+  StoredPresence pr(filtered(presence, occupant_jid_, jid));
+  bool available = pr.available();
   auto it = std::find_if(sessions_.begin(), sessions_.end(),
                          [&](const Session& s) { return s.jid == jid; });
   if (it == sessions_.end()) {
@@ -69,7 +77,7 @@ void Occupant::prune() {
                 [&](const Session& s) { return !is_available(s.presence) && s.jid != primary_; });
 }
 
-const Stanza* Occupant::presence() const {
+const StoredPresence* Occupant::presence() const {
   const Session* s = session(primary_);
   return s ? &s->presence : nullptr;
 }

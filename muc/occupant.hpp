@@ -5,14 +5,32 @@
 #include <string>
 #include <vector>
 
+#include "core/handler.hpp"
 #include "core/stanza.hpp"
 #include "muc/types.hpp"
 
 namespace mucd::muc {
 
+// A session's last presence, kept serialized: a parsed document costs tens of kilobytes, and a
+// server holds one per occupant (a million for 100,000 rooms of 10). The text is what the room
+// sends: presence broadcasts and occupant lists splice it rather than build a tree.
+class StoredPresence {
+ public:
+  // Keeps `presence` without its `to` (every use addresses it anew).
+  explicit StoredPresence(const Stanza& presence);
+  // A parsed copy, without `to`.
+  Stanza stanza() const;
+  const Broadcast& serialized() const { return text_; }
+  bool available() const { return available_; }
+
+ private:
+  Broadcast text_;
+  bool available_;
+};
+
 struct Session {
-  std::string jid;  // the client's full JID
-  Stanza presence;  // its last presence, without MUC payloads, from the occupant JID
+  std::string jid;          // the client's full JID
+  StoredPresence presence;  // its last presence, without MUC payloads, from the occupant JID
 };
 
 class Occupant {
@@ -37,7 +55,7 @@ class Occupant {
   // The primary session's JID (the one whose presence represents the occupant).
   const std::string& primary() const { return primary_; }
   // The primary session's presence (nullptr when there is no session).
-  const Stanza* presence() const;
+  const StoredPresence* presence() const;
   bool has_live_session() const;
   size_t live_session_count() const;
 
@@ -55,5 +73,8 @@ void remove_muc_payloads(Stanza& stanza);
 
 // Is this presence an available one (no type attribute)?
 bool is_available(const Stanza& presence);
+inline bool is_available(const StoredPresence& presence) {
+  return presence.available();
+}
 
 }  // namespace mucd::muc

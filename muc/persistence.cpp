@@ -121,8 +121,10 @@ storage::AffiliationRecord affiliation_record(const std::string& jid, const Affi
 }
 
 storage::HistoryRecord history_record(const HistoryEntry& entry) {
-  return {entry.seq, to_ms(entry.stamp), std::string(resource_of(entry.stanza.from())),
-          entry.stanza.to_string()};
+  // The nick comes from the serialized `from` (escaped as an attribute value, which a nick rarely
+  // needs): the record's nick is informational, the XML is what comes back.
+  return {entry.seq, to_ms(entry.stamp), std::string(resource_of(entry.message.from())),
+          entry.message.text()};
 }
 
 void put_sessions(const std::string& room_jid, const Occupant& occupant,
@@ -131,7 +133,7 @@ void put_sessions(const std::string& room_jid, const Occupant& occupant,
   for (const Session& s : occupant.sessions()) {
     if (!is_available(s.presence)) continue;
     batch.put_occupant(
-        room_jid, {nick, s.jid, std::string(to_string(occupant.role)), s.presence.to_string()});
+        room_jid, {nick, s.jid, std::string(to_string(occupant.role)), s.presence.serialized().text()});
   }
 }
 
@@ -233,7 +235,7 @@ std::unique_ptr<Room> Persistence::restore(RoomEnv env, const storage::RoomRecor
       continue;
     }
     room->history_.push_back(
-        HistoryEntry{std::move(*stanza), from_ms(history[i].stamp_ms), history[i].seq});
+        HistoryEntry{Broadcast(*stanza), from_ms(history[i].stamp_ms), history[i].seq});
   }
 
   // Sessions come ordered by (nick, real JID): one occupant per run of equal nicks.

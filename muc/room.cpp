@@ -36,10 +36,44 @@ void Room::stamp_occupant_id(Stanza& stanza, std::string_view bare_jid) {
   constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";
   auto root = stanza.root();
   while (auto old = child_ns(root, "occupant-id", kOccupantId)) root.remove_child(old);
-  auto digest = hmac_sha256(bare_jid, salt());
   add_child(root, "occupant-id", kOccupantId)
       .append_attribute("id")
-      .set_value(base64_encode(digest.data(), digest.size()).c_str());
+      .set_value(occupant_id_of(bare_jid).c_str());
+}
+
+const std::string& Room::occupant_id_of(std::string_view bare_jid) {
+  const std::string& room_salt = salt();
+  auto& cache = occupant_ids_;
+  std::size_t salt_hash = std::hash<std::string>{}(room_salt);
+  if (cache.salt_hash != salt_hash) {
+    cache = OccupantIdCache{};
+    cache.salt_hash = salt_hash;
+  }
+  for (const auto& [jid, id] : cache.entries) {
+    if (!id.empty() && jid == bare_jid) return id;
+  }
+  auto digest = hmac_sha256(bare_jid, room_salt);
+  auto& slot = cache.entries[cache.next];
+  cache.next = (cache.next + 1) % cache.entries.size();
+  slot.first.assign(bare_jid);
+  slot.second = base64_encode(digest.data(), digest.size());
+  return slot.second;
+}
+
+std::unique_ptr<Room> Room::clone() const {
+  std::unique_ptr<Room> copy(new Room(*this));
+  // The session index holds views of session JIDs and pointers to occupants: a member-wise copy
+  // would point into this room. Rebuild it over the copy's own occupants.
+  copy->jid_nick_.clear();
+  for (const auto& [occupant_jid, occupant] : copy->occupants_) {
+    for (const auto& session : occupant.sessions()) copy->jid_nick_.emplace(session.jid, &occupant);
+  }
+  return copy;
+}
+
+const Occupant* Room::find_occupant(std::string_view real_jid) const {
+  auto it = jid_nick_.find(real_jid);
+  return it == jid_nick_.end() ? nullptr : it->second;
 }
 
 void Room::send_error(const Stanza& stanza, ErrorSpec error) {
@@ -54,9 +88,14 @@ void Room::route_to_occupant(const Occupant& occupant, Stanza stanza) {
   }
 }
 
+void Room::send_to_occupant(const Occupant& occupant, const Broadcast& copy) {
+  for (const auto& session : occupant.sessions()) env_.out->send_to(copy, session.jid);
+}
+
 void Room::broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter) {
+  Broadcast copy(stanza);
   for (const auto& [nick, occupant] : occupants_) {
-    if (!filter || filter(occupant)) route_to_occupant(occupant, stanza);
+    if (!filter || filter(occupant)) send_to_occupant(occupant, copy);
   }
 }
 
@@ -69,9 +108,9 @@ std::optional<Occupant> Room::occupant_by_nick(std::string_view occupant_jid) co
 }
 
 std::optional<std::string> Room::occupant_jid_of(std::string_view real_jid) const {
-  auto it = jid_nick_.find(std::string(real_jid));
+  auto it = jid_nick_.find(real_jid);
   if (it == jid_nick_.end()) return std::nullopt;
-  return it->second;
+  return it->second->occupant_jid();
 }
 
 std::optional<Occupant> Room::occupant_by_real_jid(std::string_view real_jid) const {
@@ -101,19 +140,20 @@ std::optional<Occupant> Room::save_occupant(Occupant occupant) {
   }
   bool live = false;
   if (occupant.role != Role::None) {
-    for (const auto& s : occupant.sessions()) {
-      if (is_available(s.presence)) {
-        live = true;
-        jid_nick_[s.jid] = id;
-      }
-    }
+    for (const auto& s : occupant.sessions()) live = live || is_available(s.presence);
     if (!live) occupant.role = Role::None;
   }
   if (!live) {
     occupants_.erase(id);
     return std::nullopt;
   }
-  occupants_.insert_or_assign(id, occupant);
+  const Occupant& stored = occupants_.insert_or_assign(id, occupant).first->second;
+  // Keys view the stored sessions' JIDs: erase first, so no key is left viewing another's.
+  for (const auto& s : stored.sessions()) {
+    if (!is_available(s.presence)) continue;
+    jid_nick_.erase(s.jid);
+    jid_nick_.emplace(s.jid, &stored);
+  }
   return occupant;
 }
 
@@ -185,22 +225,65 @@ pugi::xml_node add_item(pugi::xml_node x, Affiliation affiliation, Role role,
   return item;
 }
 
-Stanza make_x(const PresenceX& spec, bool for_self) {
-  Stanza x{"x"};
-  x.set_attr("xmlns", ns::kMucUser);
-  if (spec.destroy) x.root().append_copy(spec.destroy->root());
-  for (const auto& code : spec.codes) {
-    x.root().append_child("status").append_attribute("code").set_value(code.c_str());
-  }
-  if (for_self) {
-    for (const auto& code : spec.self_codes) {
-      x.root().append_child("status").append_attribute("code").set_value(code.c_str());
+// `stored`, or a pruned copy of it in `scratch` when it has sessions Occupant::prune() drops.
+const Occupant& pruned(const Occupant& stored, std::optional<Occupant>& scratch) {
+  for (const auto& session : stored.sessions()) {
+    if (!is_available(session.presence) && session.jid != stored.primary()) {
+      scratch = stored;
+      scratch->prune();
+      return *scratch;
     }
   }
-  return x;
+  return stored;
 }
 
 }  // namespace
+
+void Room::append_items(std::string& out, const Occupant& occupant, bool anonymous,
+                        const ItemExtras& extras) const {
+  Affiliation affiliation = affiliation_of(occupant.bare_jid());
+  auto attribute = [&](std::string_view name, std::string_view value) {
+    out += ' ';
+    out += name;
+    out += "=\"";
+    append_attribute_value(out, value);
+    out += '"';
+  };
+  // As add_item() builds it, attribute for attribute and child for child.
+  auto item = [&](const std::string* jid) {
+    out += "<item";
+    attribute("affiliation", to_string(affiliation));
+    attribute("role", to_string(occupant.role));
+    if (jid) attribute("jid", *jid);
+    if (extras.nick) attribute("nick", *extras.nick);
+    if (!extras.actor_nick && !extras.actor_jid && !extras.reason) {
+      out += "/>";
+      return;
+    }
+    out += '>';
+    if (extras.actor_nick || extras.actor_jid) {
+      out += "<actor";
+      if (extras.actor_nick) attribute("nick", *extras.actor_nick);
+      if (extras.actor_jid) attribute("jid", *extras.actor_jid);
+      out += "/>";
+    }
+    if (extras.reason) {
+      if (extras.reason->empty()) {
+        out += "<reason/>";
+      } else {
+        out += "<reason>";
+        append_attribute_value(out, *extras.reason);  // escapes what text needs, and more
+        out += "</reason>";
+      }
+    }
+    out += "</item>";
+  };
+  if (anonymous) {
+    item(nullptr);
+    return;
+  }
+  for (const auto& session : occupant.sessions()) item(&session.jid);
+}
 
 void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
                      const std::optional<std::string>& nick,
@@ -217,82 +300,133 @@ void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
   }
 }
 
+bool Room::carries_own_occupant_id(const StoredPresence& presence, std::string_view bare_jid) {
+  std::string tail = "<occupant-id xmlns=\"urn:xmpp:occupant-id:0\" id=\"";
+  append_attribute_value(tail, occupant_id_of(bare_jid));
+  tail += "\"/></presence>";
+  const std::string& text = presence.serialized().text();
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The muc#user <x/> of a presence broadcast, as text: destroy, status codes, self codes, items.
+std::string Room::presence_x(const PresenceX& x, const std::string& destroy, bool for_self,
+                             const Occupant& occupant, bool anonymous, const ItemExtras& extras,
+                             bool own_presence) const {
+  std::string out = "<x xmlns=\"";
+  out += ns::kMucUser;
+  out += "\">";
+  out += destroy;
+  auto status = [&](std::string_view code) {
+    out += "<status code=\"";
+    append_attribute_value(out, code);
+    out += "\"/>";
+  };
+  for (const auto& code : x.codes) status(code);
+  if (for_self) {
+    for (const auto& code : x.self_codes) status(code);
+  }
+  append_items(out, occupant, anonymous, extras);
+  if (own_presence) status("110");
+  out += "</x>";
+  return out;
+}
+
 void Room::publicise(const Occupant& occupant, const PresenceX& x,
                      const std::optional<std::string>& nick,
                      const std::optional<std::string>& actor,
                      const std::optional<std::string>& reason, std::optional<Role> prev_role,
                      bool force_unavailable, const Occupant* recipient) {
-  Stanza base{"presence"};
-  const Stanza* pr = occupant.presence();
-  if (pr && (occupant.role != Role::None || !is_available(*pr)) && !force_unavailable) {
-    base = *pr;
+  // The presence every copy starts from, serialized once. Usually the occupant's stored presence
+  // as it is (it already carries its occupant id); otherwise built, and stamped.
+  const StoredPresence* pr = occupant.presence();
+  bool use_stored = pr && (occupant.role != Role::None || !is_available(*pr)) && !force_unavailable;
+  std::optional<Broadcast> built;
+  const Broadcast* base = nullptr;
+  if (use_stored && !recipient && carries_own_occupant_id(*pr, occupant.bare_jid())) {
+    base = &pr->serialized();
   } else {
-    base.set_attr("from", occupant.occupant_jid());
-    base.set_attr("type", "unavailable");
+    Stanza stanza{"presence"};
+    if (use_stored) {
+      stanza = pr->stanza();
+    } else {
+      stanza.set_attr("from", occupant.occupant_jid());
+      stanza.set_attr("type", "unavailable");
+    }
+    if (!recipient) stamp_occupant_id(stanza, occupant.bare_jid());
+    base = &built.emplace(stanza);
   }
-  if (!recipient) stamp_occupant_id(base, occupant.bare_jid());
 
-  std::optional<std::string> actor_nick;
+  ItemExtras extras{nick, std::nullopt, std::nullopt, reason};
   if (actor) {
     if (auto actor_occupant = occupant_jid_of(*actor)) {
-      actor_nick = std::string(resource_of(*actor_occupant));
+      extras.actor_nick = std::string(resource_of(*actor_occupant));
     }
   }
+  const std::string destroy = x.destroy ? x.destroy->to_string() : std::string();
 
-  auto with_x = [&](bool anonymous, const std::optional<std::string>& actor_jid, bool self) {
-    Stanza p = base;
-    Stanza xs = make_x(x, self);
-    add_items(xs.root(), occupant, anonymous, nick, actor_nick, actor_jid, reason);
-    p.root().append_copy(xs.root());
-    return p;
+  // What a viewer is shown: real JIDs, the occupant's own view (another nick of the same user),
+  // or the anonymous one; as is, or marked unavailable. Each is built at most once.
+  enum View { kFull, kSelf, kAnon };
+  auto view_of = [&](const Occupant& viewer) {
+    if (can_see_real_jids(viewer)) return kFull;
+    if (occupant.bare_jid() == viewer.bare_jid()) return kSelf;
+    return kAnon;
   };
-  std::optional<Stanza> full_p, anon_p;
-  Stanza self_p = with_x(false, std::nullopt, true);
-
-  auto presence_for = [&](const Occupant& viewer) -> const Stanza& {
-    if (can_see_real_jids(viewer)) {
-      if (!full_p) full_p = with_x(false, actor, false);
-      return *full_p;
+  std::optional<Broadcast> unavailable_base;
+  std::optional<Broadcast> copies[3][2];  // [view][shown as unavailable]
+  auto copy_of = [&](View view, bool unavailable) -> const Broadcast& {
+    auto& slot = copies[view][unavailable ? 1 : 0];
+    if (slot) return *slot;
+    const Broadcast* from = base;
+    if (unavailable) {
+      if (!unavailable_base) {
+        auto stanza = Stanza::parse(base->text());
+        Stanza marked = stanza ? *stanza : Stanza{"presence"};
+        marked.set_attr("type", "unavailable");
+        unavailable_base.emplace(marked);
+      }
+      from = &*unavailable_base;
     }
-    if (occupant.bare_jid() == viewer.bare_jid()) return self_p;
-    if (!anon_p) anon_p = with_x(true, std::nullopt, false);
-    return *anon_p;
+    ItemExtras view_extras = extras;
+    if (view == kFull) view_extras.actor_jid = actor;
+    slot.emplace(from->with_child(
+        presence_x(x, destroy, view == kSelf, occupant, view == kAnon, view_extras, false)));
+    return *slot;
   };
 
   if (recipient) {
-    route_to_occupant(*recipient, presence_for(*recipient));
+    send_to_occupant(*recipient, copy_of(view_of(*recipient), false));
     return;
   }
 
   const auto& roles = config_.presence_broadcast;
-  // Copy the recipients first: routing never changes occupants, but keep iteration simple.
   for (const auto& [occupant_jid, other] : occupants_) {
     if (occupant_jid == occupant.occupant_jid()) continue;
-    Occupant viewer = other;
-    viewer.prune();
+    bool unavailable = false;
     if (roles.includes(occupant.role) || force_unavailable) {
-      route_to_occupant(viewer, presence_for(viewer));
+      unavailable = false;
     } else if (prev_role && roles.includes(*prev_role)) {
-      Stanza p = presence_for(viewer);
-      p.set_attr("type", "unavailable");
-      route_to_occupant(viewer, std::move(p));
+      unavailable = true;
+    } else {
+      continue;
+    }
+    const Broadcast& copy = copy_of(view_of(other), unavailable);
+    // The sessions Occupant::prune() keeps: live ones, and the primary.
+    for (const auto& session : other.sessions()) {
+      if (is_available(session.presence) || session.jid == other.primary()) {
+        env_.out->send_to(copy, session.jid);
+      }
     }
   }
 
   // The occupant itself: status 110, and its own presences as templates while it is in.
-  Stanza self_x = make_x(x, true);
-  add_items(self_x.root(), occupant, false, nick, actor_nick, std::nullopt, reason);
-  self_x.root().append_child("status").append_attribute("code").set_value("110");
+  const std::string self_x = presence_x(x, destroy, true, occupant, false, extras, true);
   if (occupant.role == Role::None) {
-    Stanza p = base;
-    p.root().append_copy(self_x.root());
-    route_to_occupant(occupant, std::move(p));
+    send_to_occupant(occupant, base->with_child(self_x));
   } else {
     for (const auto& session : occupant.sessions()) {
-      Stanza p = session.presence;
-      p.set_attr("to", session.jid);
-      p.root().append_copy(self_x.root());
-      route(std::move(p));
+      env_.out->send_to(session.presence.serialized().with_child(self_x), session.jid);
     }
   }
 }
@@ -302,20 +436,25 @@ void Room::send_occupant_list(
   std::string to_bare{bare_of(to)};
   const auto& roles = config_.presence_broadcast;
   bool anonymous = is_anonymous_for(to);
-  std::set<std::string> seen_bare;
+  std::set<std::string> seen_bare;  // only needed to list absent members (roles.none)
+  std::optional<Occupant> scratch;
+  std::string x;
+  // One presence per occupant, spliced from its stored text: a joiner of a room of N costs N
+  // appends, not N trees (a presence storm is N joins of this).
   for (const auto& [occupant_jid, stored] : occupants_) {
-    Occupant occupant = stored;
-    occupant.prune();
-    seen_bare.insert(occupant.bare_jid());
+    const Occupant& occupant = pruned(stored, scratch);
+    if (roles.none) seen_bare.insert(occupant.bare_jid());
     if (filter && !filter(occupant_jid, &occupant)) continue;
-    const Stanza* presence = occupant.presence();
+    const StoredPresence* presence = occupant.presence();
     if (!presence) continue;
-    Stanza pres = *presence;
-    pres.set_attr("to", to);
-    auto x = add_child(pres.root(), "x", ns::kMucUser);
-    add_items(x, occupant, anonymous && to_bare != occupant.bare_jid(), std::nullopt, std::nullopt,
-              std::nullopt, std::nullopt);
-    if (to_bare == occupant.bare_jid() || roles.includes(occupant.role)) route(std::move(pres));
+    bool own = to_bare == occupant.bare_jid();
+    if (!own && !roles.includes(occupant.role)) continue;
+    x.assign("<x xmlns=\"");
+    x += ns::kMucUser;
+    x += "\">";
+    append_items(x, occupant, anonymous && !own, ItemExtras{});
+    x += "</x>";
+    env_.out->send_to(presence->serialized().with_child(x), to);
   }
   if (!roles.none) return;
   // Affiliated users who are not in the room are shown as unavailable.
@@ -543,7 +682,7 @@ void Room::handle_normal_presence(const Stanza& stanza) {
     if (swapping && !last_orig_session) {
       // The session split from a multi-session nick: show it the nick it left, still there.
       if (auto left = occupant_by_nick(orig->occupant_jid()); left && left->presence()) {
-        Stanza pr = *left->presence();
+        Stanza pr = left->presence()->stanza();
         pr.set_attr("to", real_jid);
         auto x = add_child(pr.root(), "x", ns::kMucUser);
         add_items(x, *left, false, std::nullopt, std::nullopt, std::nullopt, std::nullopt);

@@ -7,6 +7,7 @@
 // anything it sent goes out (muc/persistence.hpp).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -58,7 +59,9 @@ struct DestroyNotice {
 };
 
 struct HistoryEntry {
-  Stanza stanza;  // as broadcast, with its delay element, without 'to'
+  // As broadcast, with its delay element, without 'to'; kept serialized (a parsed tree costs
+  // kilobytes) and replayed to a joiner like any broadcast.
+  Broadcast message;
   std::chrono::system_clock::time_point stamp;
   uint64_t seq = 0;  // increasing within the room: the entry's storage key
 };
@@ -92,7 +95,7 @@ class Room {
   Room& operator=(const Room&) = delete;
   // A copy of the whole room, kept by the service while a change is being stored so that a
   // failed write can put the room back as it was.
-  std::unique_ptr<Room> clone() const { return std::unique_ptr<Room>(new Room(*this)); }
+  std::unique_ptr<Room> clone() const;
 
   const std::string& jid() const { return jid_; }
   const RoomConfig& config() const { return config_; }
@@ -158,8 +161,25 @@ class Room {
   Occupant new_occupant(const std::string& bare_jid, const std::string& occupant_jid) const;
   void route(Stanza stanza);
   void route_to_occupant(const Occupant& occupant, Stanza stanza);
+  // One copy of `copy` per session of `occupant` (all of them, as route_to_occupant).
+  void send_to_occupant(const Occupant& occupant, const Broadcast& copy);
+  // Serialized once, then one copy per session of every occupant that passes `filter`.
   void broadcast(const Stanza& stanza, const std::function<bool(const Occupant&)>& filter = {});
   void broadcast_message(const Stanza& stanza);
+  // What an item may carry besides affiliation, role and JID.
+  struct ItemExtras {
+    std::optional<std::string> nick, actor_nick, actor_jid, reason;
+  };
+  // The muc#user items of `occupant` as text, as add_items() builds them: one without a JID when
+  // `anonymous`, else one per session.
+  void append_items(std::string& out, const Occupant& occupant, bool anonymous,
+                    const ItemExtras& extras) const;
+  std::string presence_x(const PresenceX& x, const std::string& destroy, bool for_self,
+                         const Occupant& occupant, bool anonymous, const ItemExtras& extras,
+                         bool own_presence) const;
+  // Whether a stored presence ends with this room's occupant id for `bare_jid`, so that it can
+  // be broadcast as it is.
+  bool carries_own_occupant_id(const StoredPresence& presence, std::string_view bare_jid);
   void add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
                  const std::optional<std::string>& nick,
                  const std::optional<std::string>& actor_nick,
@@ -184,7 +204,7 @@ class Room {
   void send_join_error(const Stanza& stanza, ErrorSpec error);
 
   // history.cpp
-  void add_history(const Stanza& message);
+  void add_history(const Broadcast& message);
   void send_history(const Stanza& join);
   // subject.cpp
   void send_subject(const std::string& to);
@@ -221,6 +241,10 @@ class Room {
   void stamp_occupant_id(Stanza& stanza, std::string_view bare_jid);
   // The room's secret salt (created on first use), for occupant ids and relayed iq ids.
   const std::string& salt();
+  const std::string& occupant_id_of(std::string_view bare_jid);
+  // The stored occupant that session `real_jid` belongs to, or nullptr: no copy, no pruning
+  // (for the message path, which needs only its nick, bare JID and role).
+  const Occupant* find_occupant(std::string_view real_jid) const;
 
   ErrorSpec room_error(ErrorType type, Condition condition, std::string_view text = {}) const {
     return ErrorSpec{type, condition, text, jid_};
@@ -230,10 +254,12 @@ class Room {
   std::string jid_;
   RoomEnv env_;
   RoomConfig config_;
-  std::map<std::string, AffiliationEntry> affiliations_;   // by bare JID (or domain)
-  std::map<std::string, Occupant> occupants_;              // by occupant JID
-  std::unordered_map<std::string, std::string> jid_nick_;  // real full JID -> occupant JID
-  std::deque<HistoryEntry> history_;
+  std::map<std::string, AffiliationEntry> affiliations_;  // by bare JID (or domain)
+  std::map<std::string, Occupant> occupants_;             // by occupant JID
+  // Real full JID of a live session -> its occupant in occupants_. Keys view Session::jid in
+  // the stored occupant (std::map nodes stay put); save_occupant() is the only writer of both.
+  std::unordered_map<std::string_view, const Occupant*> jid_nick_;
+  std::vector<HistoryEntry> history_;  // oldest first; a deque would allocate in every room
   std::string subject_;
   std::string subject_from_;
   std::optional<std::chrono::system_clock::time_point> subject_time_;
@@ -242,6 +268,14 @@ class Room {
   RoomChanges changes_;
   uint64_t history_seq_ = 0;  // of the newest history entry
   std::string occupant_id_salt_;
+  // The last occupant id computed: an HMAC per message costs more than its fan-out to ten, and
+  // a burst of messages usually comes from one occupant at a time.
+  struct OccupantIdCache {
+    std::size_t salt_hash = 0;  // of the salt the entries were computed with
+    std::array<std::pair<std::string, std::string>, 1> entries;  // bare JID -> id
+    std::size_t next = 0;
+  };
+  OccupantIdCache occupant_ids_;
 };
 
 // The resource part of a JID ("" when none).

@@ -65,8 +65,7 @@ bool Room::handle_message_to_room(const Stanza& stanza) {
 }
 
 void Room::handle_groupchat(const Stanza& incoming) {
-  const std::string from{incoming.from()};
-  auto occupant = occupant_by_real_jid(from);
+  const Occupant* occupant = find_occupant(incoming.from());
   Role role = occupant ? occupant->role : Role::None;
   if (role == Role::None) {
     send_error(incoming, ErrorSpec{ErrorType::Cancel, Condition::NotAcceptable,
@@ -80,6 +79,7 @@ void Room::handle_groupchat(const Stanza& incoming) {
   }
   if (handle_subject_change(incoming, *occupant)) return;
   Stanza stanza = incoming;
+  stanza.remove_attr("to");  // each copy gets its own
   if (!stanza.has_attr("id")) stanza.set_attr("id", env_.new_id());
   // Strip delay elements claiming to be from us.
   auto root = stanza.root();

@@ -94,10 +94,16 @@ void Service::dispatch(const Stanza& stanza, Outbox& out) {
   }
   if (to->domain() != config_.domain) return;
   if (!within_rate(stanza, *from, out)) return;
-  // Answer with the prepared addresses from here on.
-  Stanza prepared = stanza;
-  prepared.set_attr("from", from->full());
-  prepared.set_attr("to", to->full());
+  // Answer with the prepared addresses from here on (a copy only when preparing changed them).
+  std::optional<Stanza> copy;
+  std::string from_text = from->full();
+  std::string to_text = to->full();
+  if (from_text != stanza.from() || to_text != stanza.to()) {
+    copy = stanza;
+    copy->set_attr("from", from_text);
+    copy->set_attr("to", to_text);
+  }
+  const Stanza& prepared = copy ? *copy : stanza;
   if (kind == "iq" && (stanza.type() == "get" || stanza.type() == "set") &&
       !first_element(stanza.root())) {
     out.send(error_reply(prepared, ErrorSpec{ErrorType::Modify, Condition::BadRequest}));

@@ -156,6 +156,9 @@ class Service final : public StanzaHandler {
     explicit CurrentOutbox(Outbox** target) : target_(target) {}
     void send(const Stanza& stanza) override { (*target_)->send(stanza); }
     void send_raw(std::string xml) override { (*target_)->send_raw(std::move(xml)); }
+    void send_to(const Broadcast& broadcast, std::string_view to) override {
+      (*target_)->send_to(broadcast, to);
+    }
 
    private:
     Outbox** target_;
