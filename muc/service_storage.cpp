@@ -26,6 +26,20 @@ bool may_acknowledge_change(const Stanza& stanza) {
   return false;
 }
 
+// Could this stanza make a temporary room persistent (an owner form naming the persistence
+// field)? Only then does a temporary room write anything, so only then is it worth copying.
+bool may_make_persistent(const Stanza& stanza) {
+  if (stanza.name() != "iq" || stanza.type() != "set") return false;
+  auto query = child_ns(stanza.root(), "query", ns::kMucOwner);
+  auto form = child_ns(query, "x", ns::kData);
+  for (auto field : form.children("field")) {
+    if (std::string_view(field.attribute("var").value()) == "muc#roomconfig_persistentroom") {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Does this answer to our ping say the session is gone? The same conditions for which Prosody
 // removes an occupant whose client bounced a stanza; any other answer, even an error such as
 // feature-not-implemented, came from a live client.
@@ -64,6 +78,10 @@ struct Service::Turn {
   Outbox* target = nullptr;
   HeldOutbox held;
   bool copies = false;  // copy rooms before they change (may_acknowledge_change)
+  // Copy temporary rooms too: the stanza may make one persistent, and so written. Otherwise a
+  // temporary room writes nothing, cannot fail to, and needs no copy (joins into new rooms
+  // submit a form each: copying them cost a third of the join rate).
+  bool copies_temporary = false;
   // Each room the turn touched, as it was before.
   struct Before {
     bool existed = false;
@@ -85,6 +103,10 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
   Turn turn;
   turn.target = &out;
   turn.copies = may_acknowledge_change(stanza);
+  // (A command to the service may change several rooms in one turn: copy them all, so that a
+  // failed write for one puts every one back.)
+  turn.copies_temporary = turn.copies && (may_make_persistent(stanza) ||
+                                          stanza.to().find('@') == std::string_view::npos);
   begin_turn(turn);
   try {
     dispatch(stanza, turn.held);
@@ -138,7 +160,9 @@ void Service::touch(const std::string& room_jid) {
   if (auto it = rooms_.find(room_jid); it != rooms_.end()) {
     before.existed = true;
     before.persistent = it->second->config().persistent;
-    if (turn_->copies) before.copy = it->second->clone();
+    if (turn_->copies && (before.persistent || turn_->copies_temporary)) {
+      before.copy = it->second->clone();
+    }
   }
   if (auto t = tombstones_.find(room_jid); t != tombstones_.end()) before.tombstone = t->second;
 }
