@@ -26,6 +26,53 @@ class Occupants : public ::testing::Test {
   ServiceHarness h;
 };
 
+std::vector<Stanza> pm(ServiceHarness& h, std::string_view from, std::string_view to_nick) {
+  return h.send("<message from='" + s(from) + "' to='" + s(kRoom) + "/" + s(to_nick) +
+                "' type='chat' id='pm'><body>psst</body></message>");
+}
+
+std::string allow_pm(std::string_view policy) {
+  return "<field var='muc#roomconfig_allowpm'><value>" + s(policy) + "</value></field>";
+}
+
+TEST_F(Occupants, PrivateMessagesFollowTheRoomsAllowPmSetting) {
+  // Default: anyone may send them.
+  auto out = pm(h, kJuliet, "Romeo");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to(), kRomeo);
+
+  h.configure(kRomeo, "hall", allow_pm("moderators"));
+  out = pm(h, kJuliet, "Romeo");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to(), kJuliet);
+  EXPECT_EQ(error_condition(out[0]), "not-allowed");
+  out = pm(h, kRomeo, "Juliet");  // Romeo is a moderator
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to(), kJuliet);
+  EXPECT_NE(out[0].type(), "error");
+
+  h.configure(kRomeo, "hall", allow_pm("participants"));
+  EXPECT_NE(pm(h, kJuliet, "Romeo")[0].type(), "error");
+
+  h.configure(kRomeo, "hall", allow_pm("none"));
+  EXPECT_EQ(error_condition(pm(h, kRomeo, "Juliet")[0]), "not-allowed");
+
+  // The form shows the setting, and an unknown value is refused.
+  auto form =
+      h.send("<iq from='" + s(kRomeo) + "' to='" + s(kRoom) +
+             "' type='get' id='f'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
+  std::string shown;
+  for (auto f : form[0].root().child("query").child("x").children("field")) {
+    if (std::string_view(f.attribute("var").value()) == "muc#roomconfig_allowpm") {
+      shown = f.child("value").text().get();
+    }
+  }
+  EXPECT_EQ(shown, "none");
+  auto refused = h.configure(kRomeo, "hall", allow_pm("everybody"));
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(error_condition(refused[0]), "not-acceptable");
+}
+
 TEST_F(Occupants, IqToAnOccupantIsRelayedAndItsAnswerRoutedBack) {
   auto out = h.send("<iq from='" + s(kJuliet) + "' to='" + s(kRoom) +
                     "/Romeo' type='get' id='v1'><query xmlns='jabber:iq:version'/></iq>");

@@ -74,6 +74,7 @@ std::vector<std::pair<std::string, std::string>> config_entries(const RoomConfig
       {"moderated", flag(c.moderated)},
       {"change_subject", flag(c.change_subject)},
       {"whois", c.whois == Whois::Anyone ? "anyone" : "moderators"},
+      {"allow_pm", std::string(to_string(c.allow_pm))},
       {"presence_broadcast", broadcast_roles(c.presence_broadcast)},
   };
   if (c.history_length) out.emplace_back("history_length", std::to_string(*c.history_length));
@@ -107,6 +108,8 @@ void apply_config_entry(RoomConfig& c, const std::string& field, const std::stri
     c.change_subject = on;
   } else if (field == "whois") {
     c.whois = value == "anyone" ? Whois::Anyone : Whois::Moderators;
+  } else if (field == "allow_pm") {
+    c.allow_pm = parse_pm_policy(value).value_or(PmPolicy::Anyone);
   } else if (field == "presence_broadcast") {
     c.presence_broadcast = parse_broadcast_roles(value);
   } else if (field == "history_length") {
@@ -132,8 +135,8 @@ void put_sessions(const std::string& room_jid, const Occupant& occupant,
   const std::string nick(occupant.nick());
   for (const Session& s : occupant.sessions()) {
     if (!is_available(s.presence)) continue;
-    batch.put_occupant(
-        room_jid, {nick, s.jid, std::string(to_string(occupant.role)), s.presence.serialized().text()});
+    batch.put_occupant(room_jid, {nick, s.jid, std::string(to_string(occupant.role)),
+                                  s.presence.serialized().text()});
   }
 }
 

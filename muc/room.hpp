@@ -156,6 +156,8 @@ class Room {
   std::optional<Occupant> occupant_by_nick(std::string_view occupant_jid) const;
   std::optional<Occupant> occupant_by_real_jid(std::string_view real_jid) const;
   std::optional<std::string> occupant_jid_of(std::string_view real_jid) const;
+  // Whether the occupant may send private messages (muc#roomconfig_allowpm).
+  bool may_send_pm(const std::string& occupant_jid) const;
   // Stores an occupant back (or removes it when it has no live session).
   std::optional<Occupant> save_occupant(Occupant occupant);
   Occupant new_occupant(const std::string& bare_jid, const std::string& occupant_jid) const;

@@ -3,12 +3,15 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "muc/types.hpp"
 
 namespace mucd::muc {
 
 enum class Whois { Moderators, Anyone };
+// Who may send private messages to other occupants (muc#roomconfig_allowpm).
+enum class PmPolicy { Anyone, Participants, Moderators, None };
 
 struct PresenceBroadcast {
   bool none = false;
@@ -33,6 +36,9 @@ struct PresenceBroadcast {
 
 inline constexpr int kDefaultHistoryLength = 20;
 
+std::string_view to_string(PmPolicy policy);
+std::optional<PmPolicy> parse_pm_policy(std::string_view text);
+
 struct RoomConfig {
   std::string name;
   std::string description;
@@ -45,6 +51,7 @@ struct RoomConfig {
   bool moderated = false;
   bool change_subject = false;
   Whois whois = Whois::Moderators;
+  PmPolicy allow_pm = PmPolicy::Anyone;
   std::optional<int> history_length;            // unset: kDefaultHistoryLength
   std::optional<int> default_history_messages;  // unset: kDefaultHistoryLength
   PresenceBroadcast presence_broadcast;

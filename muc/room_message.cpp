@@ -98,6 +98,23 @@ void Room::handle_groupchat(const Stanza& incoming) {
   broadcast_message(stanza);
 }
 
+bool Room::may_send_pm(const std::string& occupant_jid) const {
+  if (config_.allow_pm == PmPolicy::Anyone) return true;
+  auto sender = occupant_by_nick(occupant_jid);
+  Role role = sender ? sender->role : Role::None;
+  switch (config_.allow_pm) {
+    case PmPolicy::Anyone:
+      return true;
+    case PmPolicy::Participants:
+      return role == Role::Participant || role == Role::Moderator;
+    case PmPolicy::Moderators:
+      return role == Role::Moderator;
+    case PmPolicy::None:
+      return false;
+  }
+  return false;
+}
+
 void Room::handle_message_to_occupant(const Stanza& incoming) {
   const std::string from{incoming.from()};
   auto current = occupant_jid_of(from);
@@ -119,6 +136,11 @@ void Room::handle_message_to_occupant(const Stanza& incoming) {
   if (!target) {
     send_error(incoming,
                room_error(ErrorType::Cancel, Condition::ItemNotFound, "Recipient not in room"));
+    return;
+  }
+  if (!may_send_pm(*current)) {
+    send_error(incoming, room_error(ErrorType::Cancel, Condition::NotAllowed,
+                                    "Private messages are not allowed in this room"));
     return;
   }
   Stanza pm = incoming;

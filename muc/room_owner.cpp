@@ -8,6 +8,12 @@ namespace mucd::muc {
 
 namespace {
 
+constexpr std::pair<PmPolicy, const char*> kPmPolicies[] = {
+    {PmPolicy::Anyone, "anyone"},
+    {PmPolicy::Participants, "participants"},
+    {PmPolicy::Moderators, "moderators"},
+    {PmPolicy::None, "none"}};
+
 std::string bool_value(bool b) {
   return b ? "1" : "0";
 }
@@ -15,6 +21,24 @@ std::string bool_value(bool b) {
 std::vector<std::string> true_or_absent(bool b) {
   return b ? std::vector<std::string>{"1"} : std::vector<std::string>{};
 }
+
+}  // namespace
+
+std::string_view to_string(PmPolicy policy) {
+  for (const auto& [p, name] : kPmPolicies) {
+    if (p == policy) return name;
+  }
+  return "anyone";
+}
+
+std::optional<PmPolicy> parse_pm_policy(std::string_view text) {
+  for (const auto& [p, name] : kPmPolicies) {
+    if (text == name) return p;
+  }
+  return std::nullopt;
+}
+
+namespace {
 
 FormLayout config_layout(const std::string& room_jid, const RoomConfig& c) {
   FormLayout form;
@@ -83,6 +107,14 @@ FormLayout config_layout(const std::string& room_jid, const RoomConfig& c) {
        .label = "Addresses (JIDs) of room occupants may be viewed by:",
        .values = {c.whois == Whois::Anyone ? "anyone" : "moderators"},
        .options = {{"Moderators only", "moderators"}, {"Anyone", "anyone"}}},
+      {.var = "muc#roomconfig_allowpm",
+       .type = "list-single",
+       .label = "Allow private messages from",
+       .values = {std::string(to_string(c.allow_pm))},
+       .options = {{"Everyone", "anyone"},
+                   {"Participants", "participants"},
+                   {"Moderators", "moderators"},
+                   {"Nobody", "none"}}},
       fixed("Other options"),
       {.var = "muc#roomconfig_historylength",
        .label = "Maximum number of history messages returned by room",
@@ -229,6 +261,11 @@ void Room::process_config_form(const Stanza& stanza, pugi::xml_node x) {
       return invalid("muc#roomconfig_whois");
     }
   }
+  std::optional<PmPolicy> allow_pm;
+  if (form.has("muc#roomconfig_allowpm")) {
+    allow_pm = parse_pm_policy(form.value("muc#roomconfig_allowpm").value_or(""));
+    if (!allow_pm) return invalid("muc#roomconfig_allowpm");
+  }
   std::optional<int> history_length, default_history;
   if (auto v = form.value("muc#roomconfig_historylength")) {
     history_length = parse_int(*v);
@@ -287,6 +324,10 @@ void Room::process_config_form(const Stanza& stanza, pugi::xml_node x) {
       config_.*(b->field) = value;
       changed = true;
     }
+  }
+  if (allow_pm && *allow_pm != config_.allow_pm) {
+    config_.allow_pm = *allow_pm;
+    changed = true;
   }
   if (whois && *whois != config_.whois) {
     config_.whois = *whois;
