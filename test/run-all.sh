@@ -42,6 +42,7 @@ if [ "${MUCD_SKIP_CONTAINER_TEST:-0}" != 1 ]; then
     fi
   }
   trap stop_container_test EXIT
+  trap 'exit 143' TERM INT  # so that the EXIT trap runs when the test command is stopped
 fi
 
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || exit 1
