@@ -12,21 +12,7 @@ namespace mucd::muc {
 namespace {
 
 bool is_kickable_error(const Stanza& stanza) {
-  std::string condition = error_condition(stanza);
-  static const char* const kKickable[] = {"gone",
-                                          "internal-server-error",
-                                          "item-not-found",
-                                          "jid-malformed",
-                                          "recipient-unavailable",
-                                          "redirect",
-                                          "remote-server-not-found",
-                                          "remote-server-timeout",
-                                          "service-unavailable"};
-  if (condition.empty()) return true;  // a malformed error
-  for (const char* k : kKickable) {
-    if (condition == k) return true;
-  }
-  return false;
+  return means_session_gone(error_condition(stanza));
 }
 
 }  // namespace

@@ -40,23 +40,6 @@ bool may_make_persistent(const Stanza& stanza) {
   return false;
 }
 
-// Does this answer to our ping say the session is gone? The same conditions for which Prosody
-// removes an occupant whose client bounced a stanza; any other answer, even an error such as
-// feature-not-implemented, came from a live client.
-bool means_gone(std::string_view condition) {
-  static constexpr std::string_view kGone[] = {"gone",
-                                               "internal-server-error",
-                                               "item-not-found",
-                                               "jid-malformed",
-                                               "recipient-unavailable",
-                                               "redirect",
-                                               "remote-server-not-found",
-                                               "remote-server-timeout",
-                                               "service-unavailable"};
-  if (condition.empty()) return true;
-  return std::find(std::begin(kGone), std::end(kGone), condition) != std::end(kGone);
-}
-
 }  // namespace
 
 // What the rooms send during a turn, held until the turn's changes are stored.
@@ -389,7 +372,7 @@ bool Service::handle_probe_answer(const Stanza& stanza) {
   probes_.erase(it);
   if (stanza.type() != "error") return true;
   const std::string condition = error_condition(stanza);
-  if (means_gone(condition)) {
+  if (means_session_gone(condition)) {
     log::info("restored session {} in {} is gone ({}); removing it", probe.real_jid, probe.room_jid,
               condition.empty() ? "malformed error" : condition);
     remove_session(probe, condition.empty() ? "service-unavailable" : condition);

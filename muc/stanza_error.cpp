@@ -1,5 +1,7 @@
 #include "muc/stanza_error.hpp"
 
+#include <algorithm>
+
 #include "muc/types.hpp"
 
 namespace mucd::muc {
@@ -95,6 +97,20 @@ std::string_view to_string(Condition condition) {
       return "service-unavailable";
   }
   return "undefined-condition";
+}
+
+bool means_session_gone(std::string_view condition) {
+  static constexpr std::string_view kGone[] = {"gone",
+                                               "internal-server-error",
+                                               "item-not-found",
+                                               "jid-malformed",
+                                               "recipient-unavailable",
+                                               "redirect",
+                                               "remote-server-not-found",
+                                               "remote-server-timeout",
+                                               "service-unavailable"};
+  if (condition.empty()) return true;
+  return std::find(std::begin(kGone), std::end(kGone), condition) != std::end(kGone);
 }
 
 std::string error_condition(const Stanza& stanza) {

@@ -43,6 +43,12 @@ struct ErrorSpec {
 // `from` (as Prosody does).
 Stanza error_reply(const Stanza& original, const ErrorSpec& error);
 
+// Whether an error with this condition, bounced by an occupant's client (or answering our ping
+// of a restored session), means the session is gone: the conditions for which Prosody removes
+// the occupant (status 333). No condition at all (a malformed error) counts as gone; any other,
+// even feature-not-implemented, came from a live client.
+bool means_session_gone(std::string_view condition);
+
 // The defined condition of an error stanza (e.g. "item-not-found"), "" when it has none.
 std::string error_condition(const Stanza& stanza);
 
