@@ -166,12 +166,10 @@ class Run {
     if (!options_.mucd.empty()) {
       write_private_file(tmp + "/secret", secret + "\n");
       std::vector<std::string> argv = {
-          options_.mucd,   "--server",      fmt::format("127.0.0.1:{}", port),
-          "--domain",      options_.domain, "--secret-file",
-          tmp + "/secret", "--data-dir",    tmp + "/data",
-          "--log-level",   "warn",
+          options_.mucd, "--server", fmt::format("127.0.0.1:{}", port), "--domain", options_.domain,
+          "--secret-file", tmp + "/secret", "--data-dir", tmp + "/data", "--log-level", "warn",
           // One synthetic sender per room, unpaced: flood control would refuse the workload.
-          "--rate-limit",  "0"};
+          "--rate-limit", "0"};
       for (const auto& a : options_.mucd_args) argv.push_back(a);
       mucd_pid_ = spawn(argv, tmp + "/mucd.log");
     } else {

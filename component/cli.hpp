@@ -74,8 +74,7 @@ struct StoreTool {
   std::string data_dir = "./mucd-data";
 };
 
-using CliOutcome =
-    std::variant<Options, ShowHelp, ShowVersion, UsageError, StoreTool, CheckHealth>;
+using CliOutcome = std::variant<Options, ShowHelp, ShowVersion, UsageError, StoreTool, CheckHealth>;
 
 // Looks up an environment variable; nullopt when it is not set.
 using EnvLookup = std::function<std::optional<std::string>(const char* name)>;

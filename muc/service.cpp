@@ -130,7 +130,6 @@ bool Service::within_rate(const Stanza& stanza, const Jid& from, Outbox& out) {
   Stanza reply =
       error_reply(stanza, ErrorSpec{ErrorType::Wait, Condition::PolicyViolation,
                                     "You are sending too fast; slow down", config_.domain});
-  if (reply.from().empty()) reply.set_attr("from", config_.domain);
   out.send(reply);
   return false;
 }
