@@ -31,6 +31,7 @@ enum class Opt {
   Export,
   Import,
   StatusFile,
+  HostFanout,
   Health,
   Version,
   Help
@@ -58,6 +59,7 @@ constexpr OptSpec kOptions[] = {
     {"--export", Opt::Export, true},
     {"--import", Opt::Import, true},
     {"--status-file", Opt::StatusFile, true},
+    {"--host-fanout", Opt::HostFanout, true},
     {"--health", Opt::Health, false},
     {"--help", Opt::Help, false},
 };
@@ -80,6 +82,7 @@ struct RawOptions {
   std::vector<std::string> admins;
   std::optional<std::string> create_rooms, max_occupants;  // service policy
   std::optional<std::string> status_file;
+  std::optional<std::string> host_fanout;
   bool health = false;
 };
 
@@ -109,6 +112,8 @@ std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
       return &raw.import_file;
     case Opt::StatusFile:
       return &raw.status_file;
+    case Opt::HostFanout:
+      return &raw.host_fanout;
     case Opt::Admin:
     case Opt::ListRooms:
     case Opt::Version:
@@ -307,6 +312,18 @@ std::optional<std::string> resolve_policy(RawOptions& raw, const EnvLookup& env,
       return fmt::format("{} '{}' is not a number of occupants (1 or more)", max_source, text);
     }
     options.max_occupants = static_cast<unsigned>(value);
+  }
+
+  std::string fanout_source = "--host-fanout";
+  if (!raw.host_fanout) {
+    raw.host_fanout = env_value(env, "MUCD_HOST_FANOUT");
+    fanout_source = "MUCD_HOST_FANOUT";
+  }
+  if (raw.host_fanout) {
+    if (*raw.host_fanout != "auto" && *raw.host_fanout != "off") {
+      return fmt::format("{} '{}': expected auto or off", fanout_source, *raw.host_fanout);
+    }
+    options.host_fanout = *raw.host_fanout == "auto";
   }
   return std::nullopt;
 }
@@ -625,6 +642,11 @@ Options (each also as --option=value):
                         example.org,staff.example.org
   --max-occupants N     the most occupants a room admits (default: no limit);
                         its owners and admins always enter
+  --host-fanout MODE    auto (default): after connecting, ask the server for
+                        mod_mucd_fanout (shipped with mucd for Prosody) and,
+                        if it answers, send each broadcast once with its list
+                        of recipients instead of one copy per occupant;
+                        off: always one copy per occupant
   --status-file PATH    keep PATH holding 'connected', 'disconnected' or
                         'stopped' (default: none)
   --health              exit 0 if the status file says 'connected', else 1
@@ -654,6 +676,7 @@ Environment (the command line wins):
   MUCD_CREATE_ROOMS     default for --create-rooms
   MUCD_MAX_OCCUPANTS    default for --max-occupants
   MUCD_STATUS_FILE      default for --status-file
+  MUCD_HOST_FANOUT      default for --host-fanout
 
 Exit status: 0 after SIGTERM or SIGINT (or a tool's success); 1 when the data
 directory cannot be used (not a mucd store, locked by a running mucd, not

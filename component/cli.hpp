@@ -48,6 +48,8 @@ struct Options {
   std::optional<std::vector<std::string>> room_creator_domains;
   // The most occupants a room admits (its owners and admins always enter); nullopt: no limit.
   std::optional<unsigned> max_occupants;
+  // Whether the link asks the server to expand broadcasts (--host-fanout auto) or never does.
+  bool host_fanout = true;
   // Where to write the link's status word (component/status_file.hpp); empty: nowhere.
   std::string status_file;
   // Things worth telling the operator once logging is set up (e.g. "--secret is visible in ps").

@@ -366,6 +366,7 @@ void Link::on_handshake() {
   }
   failures_since_online_ = 0;
   report_online(true);
+  if (config_.host_fanout) ask_for_fanout();
   try {
     handler_.on_connected(*this);
   } catch (const std::exception& e) {
@@ -402,15 +403,20 @@ void Link::on_ended(Ending ending) {
   state_ = State::Down;
   set_library_logging(true);
   // libstrophe frees its send queue on reconnection; what we had not handed over goes too.
-  stats_.dropped_offline += output_stanzas_;
-  dropped_since_online_ += output_stanzas_;
+  stats_.dropped_offline += output_stanzas_ + gathered_count_;
+  dropped_since_online_ += output_stanzas_ + gathered_count_;
   output_.clear();
   output_stanzas_ = 0;
+  gathered_count_ = 0;
+  // The next server (or the restarted one) may not have the module: ask again.
+  fanout_ = false;
+  fanout_question_.clear();
   // Acted on (logged, backoff chosen) in the loop, outside libstrophe.
   ending_ = std::move(ending);
 }
 
 void Link::on_stanza(const Stanza& stanza) {
+  if (take_fanout_answer(stanza)) return;
   ++stats_.received;
   try {
     handler_.handle(stanza, *this);
@@ -565,6 +571,7 @@ bool Link::may_transmit(std::size_t size, std::string_view what) {
 
 void Link::transmit(std::string_view xml, std::string_view what) {
   if (!may_transmit(xml.size(), what)) return;
+  flush_gathered();  // copies of a broadcast given before this stanza leave before it
   output_.append(xml);
   ++output_stanzas_;
   ++stats_.sent;
@@ -582,17 +589,88 @@ void Link::send_to(const Broadcast& broadcast, std::string_view to) {
   std::size_t size = broadcast.text().size() + 6 * to.size() + 6;
   if (size > kMaxStanzaBytes) size = broadcast.size_for(to);
   if (!may_transmit(size, broadcast.name())) return;
-  broadcast.append_to(output_, to);
-  ++output_stanzas_;
   ++stats_.sent;
+  if (!fanout_) {
+    broadcast.append_to(output_, to);
+    ++output_stanzas_;
+    if (output_.size() >= kFlushBytes) flush_output();
+    return;
+  }
+  // The fan-out stanza is the broadcast plus the list: keep both well under the server's limit.
+  if (gathered_count_ > 0 &&
+      (gathered_->text() != broadcast.text() || gathered_list_.size() + size > kFanoutListBytes ||
+       gathered_->text().size() + gathered_list_.size() + size > kMaxStanzaBytes / 2)) {
+    flush_gathered();
+  }
+  if (gathered_count_ == 0) {
+    if (gathered_) {
+      *gathered_ = broadcast;
+    } else {
+      gathered_.emplace(broadcast);
+    }
+    gathered_first_.assign(to);
+    gathered_list_.clear();
+  } else {
+    gathered_list_.push_back('\n');
+  }
+  append_attribute_value(gathered_list_, to);
+  ++gathered_count_;
+}
+
+void Link::flush_gathered() {
+  if (gathered_count_ == 0) return;
+  if (gathered_count_ == 1) {
+    gathered_->append_to(output_, gathered_first_);
+  } else {
+    fanout_child_.assign("<fanout xmlns=\"");
+    fanout_child_.append(kFanoutNamespace);
+    fanout_child_.append("\">");
+    fanout_child_.append(gathered_list_);
+    fanout_child_.append("</fanout>");
+    gathered_->with_child(fanout_child_).append_to(output_, config_.domain);
+    ++stats_.fanouts;
+  }
+  output_stanzas_ += gathered_count_;
+  gathered_count_ = 0;
   if (output_.size() >= kFlushBytes) flush_output();
 }
 
 void Link::flush_output() {
+  flush_gathered();
   if (output_.empty()) return;
   if (state_ == State::Online) xmpp_send_raw(conn_.get(), output_.data(), output_.size());
   output_.clear();
   output_stanzas_ = 0;
+}
+
+void Link::ask_for_fanout() {
+  // Not one of the handler's stanzas: written without counting it as sent.
+  fanout_question_ = fmt::format("mucd-fanout-{}", stats_.sessions);
+  flush_gathered();
+  output_.append(fmt::format(R"(<iq type="get" id="{}" from="{}" to="{}"><query xmlns="{}"/></iq>)",
+                             fanout_question_, config_.domain, config_.domain, kFanoutNamespace));
+  ++output_stanzas_;
+}
+
+bool Link::take_fanout_answer(const Stanza& stanza) {
+  if (fanout_question_.empty() || stanza.name() != "iq" || stanza.id() != fanout_question_ ||
+      stanza.from() != config_.domain) {
+    return false;
+  }
+  fanout_question_.clear();
+  if (stanza.type() == "result") {
+    fanout_ = true;
+    log::info("{} expands fan-out (mod_mucd_fanout): one stanza per broadcast", server_text_);
+  } else if (stanza.type() == "get") {
+    // Nothing on the server answered: it handed our own question back to us.
+    log::info(
+        "{} does not expand fan-out: one copy per recipient (loading mod_mucd_fanout on the "
+        "component makes broadcasts cheaper for the server)",
+        server_text_);
+  } else {
+    log::info("{} refused the fan-out question; sending one copy per recipient", server_text_);
+  }
+  return true;
 }
 
 }  // namespace mucd::component

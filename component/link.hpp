@@ -27,6 +27,14 @@
 //    logger is away the call fails at once (libstrophe then skips the line; a component
 //    connection without stream management sends nothing else through it) and otherwise
 //    forwards to libstrophe's own.
+//
+// Host fan-out: XEP-0114 gives a component no way to hand the server one stanza for many
+// recipients, so the server parses every copy of a broadcast again. With Prosody, our module
+// mod_mucd_fanout (packaging/prosody/) does that expansion inside the server: after each
+// handshake the link asks for it (an iq to our own domain that the module answers and that
+// otherwise comes back to us), and while it is there, consecutive copies of the same broadcast
+// leave as one stanza to our domain listing the recipients. Nothing else changes: every other
+// stanza, and a broadcast to one recipient, goes out as before, in the same order.
 #pragma once
 
 #include <atomic>
@@ -61,6 +69,9 @@ struct LinkConfig {
   std::chrono::milliseconds tick_interval{1000};
   // How long a stop waits for the server to close the stream after we close ours.
   std::chrono::milliseconds close_timeout{1000};
+  // Whether to ask the host for fan-out (mod_mucd_fanout) after each handshake and use it when
+  // it answers (see the header comment). Off: always one copy per recipient.
+  bool host_fanout = true;
   // Told `true` after each handshake and `false` when a session that was up ends (failed
   // connection attempts change nothing). For a status file; must not throw.
   std::function<void(bool online)> on_online_changed;
@@ -83,6 +94,7 @@ struct LinkStats {
   std::uint64_t refused = 0;           // sends refused by the outgoing checks
   std::uint64_t handler_failures = 0;  // exceptions caught from the handler
   std::uint64_t sessions = 0;          // successful handshakes
+  std::uint64_t fanouts = 0;           // stanzas handed to the host for fan-out
 };
 
 class Link final : public Outbox {
@@ -112,7 +124,14 @@ class Link final : public Outbox {
   // Output is handed to libstrophe when this much is waiting, even within one turn of the loop.
   static constexpr std::size_t kFlushBytes = 256 * 1024;
 
+  // The most recipients' bytes (escaped JIDs) one fan-out stanza lists; Prosody's default limit
+  // for a component's stanza is 512 KiB.
+  static constexpr std::size_t kFanoutListBytes = 64 * 1024;
+  static constexpr std::string_view kFanoutNamespace = "urn:mucd:fanout:0";
+
   bool online() const { return state_ == State::Online; }
+  // Whether the host currently expands our fan-out stanzas.
+  bool host_fanout() const { return fanout_; }
   const LinkStats& stats() const { return stats_; }
 
  private:
@@ -139,6 +158,12 @@ class Link final : public Outbox {
   bool may_transmit(std::size_t size, std::string_view what);
   // Hands the output buffer to libstrophe, which writes it at the start of its next turn.
   void flush_output();
+  // Appends the gathered copies of one broadcast to the output buffer: one fan-out stanza, or
+  // the plain copy when there is a single recipient.
+  void flush_gathered();
+  void ask_for_fanout();
+  // Whether `stanza` is the answer to (or the return of) our question; acts on it if so.
+  bool take_fanout_answer(const Stanza& stanza);
   // Gives libstrophe our logger, or none (see the header comment).
   void set_library_logging(bool on);
   std::string describe(const Ending& ending) const;
@@ -171,6 +196,17 @@ class Link final : public Outbox {
   // Stanzas waiting for flush_output(), in order; its capacity is kept between turns.
   std::string output_;
   std::uint64_t output_stanzas_ = 0;
+
+  // Host fan-out: whether it is on, the id of the question in flight (empty if none), and the
+  // copies gathered so far of one broadcast (its text, the first recipient as given, and every
+  // recipient escaped, one per line). Buffers keep their capacity between broadcasts.
+  bool fanout_ = false;
+  std::string fanout_question_;
+  std::optional<Broadcast> gathered_;
+  std::size_t gathered_count_ = 0;
+  std::string gathered_first_;
+  std::string gathered_list_;
+  std::string fanout_child_;
 
   // libstrophe objects, declared last so they are destroyed first: releasing the connection may
   // still call back into the members above. The logger outlives the context, the context the

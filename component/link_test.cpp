@@ -143,6 +143,7 @@ class ScriptedHandler : public StanzaHandler {
  public:
   std::function<void(const Stanza&, Outbox&)> on_handle;
   std::function<void(Outbox&)> on_connect;
+  std::function<void()> after_tick;
   std::vector<Stanza> received;
   int connections = 0;
   int ticks = 0;
@@ -155,7 +156,10 @@ class ScriptedHandler : public StanzaHandler {
     ++connections;
     if (on_connect) on_connect(out);
   }
-  void on_tick(Outbox&) override { ++ticks; }
+  void on_tick(Outbox&) override {
+    ++ticks;
+    if (after_tick) after_tick();
+  }
 };
 
 // Raises a stop flag after a deadline, so that a broken test fails instead of hanging.
@@ -247,7 +251,8 @@ TEST(Link, HandshakesDeliversStanzasSendsRepliesAndClosesPolitely) {
                "to='alice@example.org/phone'><body>echo</body></message>"));
       return;
     }
-    stop.store(true);
+    // Stop at the next tick, so that the test also sees ticks happen.
+    handler.after_tick = [&] { stop.store(true); };
     throw std::runtime_error("engine bug");
   };
 
@@ -420,6 +425,127 @@ TEST(Link, WhitespaceKeepalivePassesTheChecks) {
   link.send_raw(" ");
   EXPECT_EQ(link.stats().refused, 0u);
   EXPECT_EQ(link.stats().dropped_offline, 1u);
+}
+
+// Runs a link against a fake host that answers the fan-out question with `answer` (a stanza, or
+// "echo" to hand the question back as a host without mod_mucd_fanout does, or "" to ignore it),
+// then sends one message; the handler answers it with `respond`. Returns what the host read
+// after that message.
+std::string fanout_session(std::string answer, std::function<void(Outbox&)> respond,
+                           bool ask = true, LinkStats* stats_out = nullptr,
+                           bool* asked_out = nullptr) {
+  FakeHost host;
+  host.listen();
+  SystemClock clock;
+  ScriptedHandler handler;
+  std::atomic<bool> stop{false};
+  std::string after;
+  bool asked = false;
+  std::thread server([&] {
+    auto peer = host.accept();
+    if (!peer || !FakeHost::handshake(*peer, kSecret)) return;
+    asked = peer->read_until("urn:mucd:fanout:0", ask ? 5s : 300ms);
+    if (answer == "echo") {
+      peer->send(
+          "<iq xmlns='jabber:component:accept' type='get' id='mucd-fanout-1' from='muc.test' "
+          "to='muc.test'><query xmlns='urn:mucd:fanout:0'/></iq>");
+    } else if (!answer.empty()) {
+      peer->send(answer);
+    }
+    size_t mark = peer->received().size();
+    peer->send(
+        "<message xmlns='jabber:component:accept' from='alice@example.org/phone' "
+        "to='room@muc.test' type='groupchat' id='go'><body>go</body></message>");
+    peer->read_until("id=\"done\"", 5s, mark);
+    after = peer->received().substr(mark);
+    stop.store(true);
+    peer->read_until("</stream:stream>", 2s, mark);
+    peer->send("</stream:stream>");
+  });
+  handler.on_handle = [&](const Stanza& stanza, Outbox& out) {
+    if (stanza.id() != "go") return;
+    respond(out);
+    out.send(make("<message from='room@muc.test' to='z@example.org' id='done'/>"));
+  };
+  {
+    Watchdog watchdog(stop, 10s);
+    auto config = config_for(host);
+    config.host_fanout = ask;
+    Link link(config, handler, clock);
+    link.run(stop);
+    if (stats_out) *stats_out = link.stats();
+    EXPECT_FALSE(watchdog.fired());
+  }
+  server.join();
+  if (asked_out) *asked_out = asked;
+  for (const auto& stanza : handler.received) {
+    EXPECT_NE(stanza.name(), "iq") << "the link's own question never reaches the handler";
+  }
+  return after;
+}
+
+// Three copies of one broadcast, a different stanza, then two broadcasts to one recipient each.
+void broadcast_some(Outbox& out) {
+  Broadcast message(
+      make("<message type='groupchat' from='room@muc.test/n'><body>hi</body>"
+           "</message>"));
+  out.send_to(message, "a@example.org/1");
+  out.send_to(message, "b&c@example.org/2");
+  out.send_to(message, "d@example.org/3");
+  out.send(make("<message from='room@muc.test' to='y@example.org' id='between'/>"));
+  out.send_to(message, "e@example.org/5");
+  Broadcast presence(make("<presence from='room@muc.test/n'/>"));
+  out.send_to(presence, "f@example.org/6");
+}
+
+TEST(Link, WithTheHostModuleCopiesOfOneBroadcastLeaveAsOneFanoutStanza) {
+  LinkStats stats;
+  std::string after = fanout_session(
+      "<iq xmlns='jabber:component:accept' type='result' id='mucd-fanout-1' from='muc.test' "
+      "to='muc.test'/>",
+      broadcast_some, true, &stats);
+  const std::string fanout =
+      "<message to=\"muc.test\" type=\"groupchat\" from=\"room@muc.test/n\"><body>hi</body>"
+      "<fanout xmlns=\"urn:mucd:fanout:0\">a@example.org/1\nb&amp;c@example.org/2\n"
+      "d@example.org/3</fanout></message>";
+  auto at = after.find(fanout);
+  ASSERT_NE(at, std::string::npos) << after;
+  auto between = after.find("id=\"between\"");
+  auto single = after.find("<message to=\"e@example.org/5\" type=\"groupchat\"");
+  auto presence = after.find("<presence to=\"f@example.org/6\" from=\"room@muc.test/n\"/>");
+  EXPECT_LT(at, between) << "copies given before a stanza leave before it: " << after;
+  EXPECT_LT(between, single) << after;
+  EXPECT_LT(single, presence) << after;
+  EXPECT_EQ(after.find("<fanout", at + fanout.size()), std::string::npos)
+      << "one recipient gets a plain copy: " << after;
+  EXPECT_EQ(stats.sent, 7u) << "copies are counted, not stanzas";
+  EXPECT_EQ(stats.fanouts, 1u);
+}
+
+TEST(Link, WithoutTheHostModuleEveryRecipientGetsItsOwnCopy) {
+  for (std::string answer : {"echo",
+                             "<iq xmlns='jabber:component:accept' type='error' "
+                             "id='mucd-fanout-1' from='muc.test' to='muc.test'/>"}) {
+    LinkStats stats;
+    std::string after = fanout_session(answer, broadcast_some, true, &stats);
+    EXPECT_EQ(after.find("fanout"), std::string::npos) << after;
+    for (const char* to :
+         {"a@example.org/1", "b&amp;c@example.org/2", "d@example.org/3", "e@example.org/5"}) {
+      EXPECT_NE(after.find(std::string("<message to=\"") + to + "\" type=\"groupchat\""),
+                std::string::npos)
+          << to << " in " << after;
+    }
+    EXPECT_EQ(stats.fanouts, 0u);
+    EXPECT_EQ(stats.received, 1u) << "the echoed question is the link's, not the handler's";
+  }
+}
+
+TEST(Link, HostFanoutOffNeverAsks) {
+  bool asked = true;
+  std::string after = fanout_session("", broadcast_some, false, nullptr, &asked);
+  EXPECT_FALSE(asked);
+  EXPECT_EQ(after.find("fanout"), std::string::npos) << after;
+  EXPECT_NE(after.find("<message to=\"d@example.org/3\""), std::string::npos) << after;
 }
 
 }  // namespace

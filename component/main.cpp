@@ -131,6 +131,7 @@ int serve(Options options) {
   config.server = options.server;
   config.domain = options.domain;
   config.secret = std::move(options.secret);
+  config.host_fanout = options.host_fanout;
   config.on_online_changed = [&status](bool online) {
     status.report(online ? LinkStatus::Connected : LinkStatus::Disconnected);
   };

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -816,6 +817,42 @@ TEST(PersistenceRecords, UnreadableRecordsAreSkippedAndNamed) {
   EXPECT_THAT(Persistence::sessions(*room),
               ElementsAre(std::pair<std::string, std::string>("garden@conference.localhost/romeo",
                                                               "romeo@localhost/r1")));
+}
+
+// The turn holds output until the write is done, but a broadcast stays a broadcast: the link
+// gets each copy through send_to (one serialization, and a fan-out stanza when the host expands
+// them), not as a separately serialized text per recipient.
+TEST(Persistence, HeldOutputKeepsBroadcastsWhole) {
+  class CountingOutbox final : public Outbox {
+   public:
+    void send(const Stanza& stanza) override { raw.push_back(stanza.to_string()); }
+    void send_raw(std::string xml) override { raw.push_back(std::move(xml)); }
+    void send_to(const Broadcast& broadcast, std::string_view to) override {
+      copies.emplace_back(broadcast.text(), std::string(to));
+    }
+    std::vector<std::string> raw;
+    std::vector<std::pair<std::string, std::string>> copies;
+  };
+  StoreHarness h;
+  h.persistent_garden();
+  h.join("nurse@localhost/n1", "nurse");
+  auto message = Stanza::parse(
+      "<message from='romeo@localhost/r1' to='garden@conference.localhost' type='groupchat' "
+      "id='m'><body>hello</body></message>");
+  ASSERT_TRUE(message);
+  CountingOutbox out;
+  h.service->handle(*message, out);
+  EXPECT_TRUE(out.raw.empty());
+  ASSERT_EQ(out.copies.size(), 3u);
+  std::vector<std::string> recipients;
+  for (const auto& [text, to] : out.copies) {
+    EXPECT_EQ(text, out.copies[0].first) << "one broadcast for every recipient";
+    EXPECT_NE(text.find("<body>hello</body>"), std::string::npos) << text;
+    recipients.push_back(to);
+  }
+  std::sort(recipients.begin(), recipients.end());
+  EXPECT_EQ(recipients, (std::vector<std::string>{"juliet@localhost/j1", "nurse@localhost/n1",
+                                                  "romeo@localhost/r1"}));
 }
 
 }  // namespace

@@ -42,19 +42,52 @@ bool may_make_persistent(const Stanza& stanza) {
 
 }  // namespace
 
-// What the rooms send during a turn, held until the turn's changes are stored.
+// What the rooms send during a turn, held until the turn's changes are stored. Copies of a
+// broadcast stay a broadcast (one copy of its text for all its recipients), so the link's fan-out
+// path (one append per recipient, or one stanza for all of them) still sees them as such.
 class Service::HeldOutbox final : public Outbox {
  public:
-  void send(const Stanza& stanza) override { held_.push_back(stanza.to_string()); }
-  void send_raw(std::string xml) override { held_.push_back(std::move(xml)); }
-  void flush(Outbox& to) {
-    for (std::string& xml : held_) to.send_raw(std::move(xml));
-    held_.clear();
+  void send(const Stanza& stanza) override { send_raw(stanza.to_string()); }
+  void send_raw(std::string xml) override {
+    held_.push_back({true, texts_.size(), 0, 0});
+    texts_.push_back(std::move(xml));
   }
-  void drop() { held_.clear(); }
+  void send_to(const Broadcast& broadcast, std::string_view to) override {
+    if (broadcasts_.empty() || broadcasts_.back().text() != broadcast.text()) {
+      broadcasts_.push_back(broadcast);
+    }
+    held_.push_back({false, broadcasts_.size() - 1, recipients_.size(), to.size()});
+    recipients_.append(to);
+  }
+  void flush(Outbox& to) {
+    for (const Held& item : held_) {
+      if (item.raw) {
+        to.send_raw(std::move(texts_[item.index]));
+      } else {
+        to.send_to(broadcasts_[item.index],
+                   std::string_view(recipients_).substr(item.to_at, item.to_size));
+      }
+    }
+    drop();
+  }
+  void drop() {
+    held_.clear();
+    texts_.clear();
+    broadcasts_.clear();
+    recipients_.clear();
+  }
 
  private:
-  std::vector<std::string> held_;
+  struct Held {
+    bool raw;  // texts_[index], else a copy of broadcasts_[index]
+    std::size_t index;
+    std::size_t to_at;  // that copy's recipient, in recipients_
+    std::size_t to_size;
+  };
+  std::vector<Held> held_;
+  std::vector<std::string> texts_;
+  std::vector<Broadcast> broadcasts_;
+  std::string recipients_;
 };
 
 struct Service::Turn {

@@ -108,10 +108,11 @@ def external_prosody():
 
 
 @contextlib.contextmanager
-def mucd_service(**mucd_args):
-    """A fresh Prosody (built-in MUC off) with mucd attached and authenticated."""
+def mucd_service(fanout=True, **mucd_args):
+    """A fresh Prosody (built-in MUC off) with mucd attached and authenticated; mod_mucd_fanout
+    on mucd's component unless fanout is False (then mucd sends one copy per recipient)."""
     require(harness.mucd_binary())
-    with harness.ProsodyHost(muc=harness.EXTERNAL) as host:
+    with harness.ProsodyHost(muc=harness.EXTERNAL, fanout=fanout) as host:
         with harness.MucdProcess(host, **mucd_args) as mucd:
             yield host, mucd
 

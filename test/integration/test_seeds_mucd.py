@@ -17,16 +17,27 @@ from conftest import (SCRIPTS_DIR, SEEDS, is_own_script, mucd_service, require, 
 CASES = script_cases()
 
 
-def run_against_mucd(path, **kw):
+# What mucd logs once it knows whether Prosody expands its broadcasts (mod_mucd_fanout).
+FANOUT_ON = "expands fan-out"
+FANOUT_OFF = "does not expand fan-out"
+
+
+def run_against_mucd(path, fanout=True, **kw):
     """Runs one script against a fresh Prosody+mucd (with the script's `# mucd-args:`), then
-    stops mucd.
+    stops mucd. With fanout, Prosody has mod_mucd_fanout and mucd sends each broadcast once;
+    without, one copy per recipient.
 
     Returns (run, result, problems, diagnostics); problems lists what went wrong with mucd
-    itself: died during the script, did not exit 0 on SIGTERM, or a sanitizer report."""
-    with mucd_service(extra_args=script_settings(path)["mucd_args"]) as (host, mucd):
+    itself: died during the script, did not exit 0 on SIGTERM, a sanitizer report, or a
+    fan-out mode other than the one asked for."""
+    with mucd_service(fanout=fanout,
+                      extra_args=script_settings(path)["mucd_args"]) as (host, mucd):
         run = harness.run_scansion(host, [path], **kw)
         problems = [] if mucd.running() else [
             f"mucd {describe_status(mucd.returncode)} during the script"]
+    expected = FANOUT_ON if fanout else FANOUT_OFF
+    if expected not in mucd.stderr_text():
+        problems.append(f"mucd's log lacks {expected!r}: the fan-out mode was not the one tested")
     if not problems and mucd.returncode != 0:
         problems.append(f"mucd {describe_status(mucd.returncode)} on SIGTERM after the script")
     if "Sanitizer" in mucd.stderr_text():
@@ -42,6 +53,17 @@ def test_script_against_mucd(path, scansion_bin):
     run, result, problems, diagnostics = run_against_mucd(require(path),
                                                           strict=is_own_script(path))
     SECONDS[harness.script_name(path)] = (run.seconds, run.passed)
+    assert not problems, f"{'; '.join(problems)}\n{run.output}\n{diagnostics}"
+    assert result is not None, f"runner reported no result\n{run.output}"
+    assert result.passed and run.returncode == 0, f"{run.output}\n{diagnostics}"
+
+
+@pytest.mark.parametrize("path", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_script_against_mucd_without_host_fanout(path, scansion_bin):
+    """The same, with a Prosody that lacks mod_mucd_fanout: every copy of a broadcast crosses
+    the component stream on its own (what an operator gets without the module, or on ejabberd)."""
+    run, result, problems, diagnostics = run_against_mucd(require(path), fanout=False,
+                                                          strict=is_own_script(path))
     assert not problems, f"{'; '.join(problems)}\n{run.output}\n{diagnostics}"
     assert result is not None, f"runner reported no result\n{run.output}"
     assert result.passed and run.returncode == 0, f"{run.output}\n{diagnostics}"

@@ -1,0 +1,60 @@
+-- mod_mucd_fanout: lets mucd hand Prosody one stanza for many recipients.
+--
+-- mucd (a Multi-User Chat service running as an XEP-0114 component) sends a room's message or
+-- presence to every occupant, the same stanza each time except for its 'to'. Over a plain
+-- component connection that is one copy per occupant, each one parsed again by Prosody. With
+-- this module loaded on mucd's Component, mucd sends the stanza once, addressed to its own
+-- domain, with the recipients listed in a <fanout xmlns='urn:mucd:fanout:0'/> child (one JID per
+-- line); the module removes that child and routes one copy per listed JID, the way Prosody's
+-- own MUC routes its broadcasts. Recipients see exactly what the component would have sent them.
+--
+-- Only the component itself may use it: a <fanout/> from anywhere else is left alone (mucd then
+-- gets it like any stanza addressed to its domain). mucd asks whether the module is there after
+-- each connection (an iq get with <query xmlns='urn:mucd:fanout:0'/> to its own domain) and falls
+-- back to one copy per recipient when the question comes back to it unanswered.
+--
+-- Load it on the component, not globally:
+--     plugin_paths = { "/usr/share/mucd/prosody" }
+--     Component "conference.example.org"
+--         component_secret = "..."
+--         modules_enabled = { "mucd_fanout" }
+
+local st = require "util.stanza";
+
+local xmlns_fanout = "urn:mucd:fanout:0";
+local host = module.host;
+
+-- Stanzas from the component connection itself (or from modules on this host).
+local function from_component(origin)
+	return origin.type == "component" and origin.host == host;
+end
+
+local function expand(event)
+	local origin, stanza = event.origin, event.stanza;
+	local list = stanza:get_child("fanout", xmlns_fanout);
+	if not list or not from_component(origin) then return; end
+	stanza:remove_children("fanout", xmlns_fanout);
+	local to = stanza.attr.to;
+	-- Like mod_muc's route_to_occupant: the same stanza object, re-addressed for each recipient;
+	-- every route serializes (or copies) it before the next one changes 'to'.
+	for jid in list:get_text():gmatch("[^\n]+") do
+		stanza.attr.to = jid;
+		module:send(stanza);
+	end
+	stanza.attr.to = to;
+	return true;
+end
+
+local function answer_probe(event)
+	local origin, stanza = event.origin, event.stanza;
+	if stanza.attr.type ~= "get" or not from_component(origin) then return; end
+	local query = stanza.tags[1];
+	if not query or query.name ~= "query" or query.attr.xmlns ~= xmlns_fanout then return; end
+	origin.send(st.reply(stanza):tag("query", { xmlns = xmlns_fanout }));
+	return true;
+end
+
+-- Before mod_component (priority -1), which would hand these to the component.
+module:hook("message/host", expand, 10);
+module:hook("presence/host", expand, 10);
+module:hook("iq/host", answer_probe, 10);
