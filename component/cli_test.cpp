@@ -634,6 +634,24 @@ TEST_F(CliTest, HelpDocumentsPolicyOptions) {
   }
 }
 
+TEST_F(CliTest, HostFanoutIsAutoUnlessTurnedOff) {
+  EXPECT_TRUE(options({"--domain", "muc.example.org", "--secret-file", secret_file_}).host_fanout);
+  EXPECT_FALSE(options({"--domain", "muc.example.org", "--secret-file", secret_file_,
+                        "--host-fanout", "off"})
+                   .host_fanout);
+  Env env{{"MUCD_HOST_FANOUT", "off"}};
+  EXPECT_FALSE(
+      options({"--domain", "muc.example.org", "--secret-file", secret_file_}, env).host_fanout);
+  EXPECT_TRUE(
+      options({"--domain", "muc.example.org", "--secret-file", secret_file_, "--host-fanout=auto"},
+              env)
+          .host_fanout);
+  EXPECT_CONTAINS(
+      error({"--domain", "muc.example.org", "--secret-file", secret_file_, "--host-fanout", "on"}),
+      "--host-fanout 'on': expected auto or off");
+  EXPECT_CONTAINS(help_text(), "MUCD_HOST_FANOUT");
+}
+
 // --- status file and health check ------------------------------------------------------------
 
 TEST_F(CliTest, StatusFileFromOptionOrEnvironment) {

@@ -484,6 +484,11 @@ void Link::handle_ending(const Ending& ending) {
 
 void Link::tick_if_due() {
   auto now = clock_.now();
+  if (!fanout_question_.empty() && now >= fanout_deadline_) {
+    fanout_question_.clear();
+    log::info("{} did not answer the fan-out question; sending one copy per recipient",
+              server_text_);
+  }
   if (now < next_tick_) return;
   next_tick_ += config_.tick_interval;
   if (next_tick_ <= now) next_tick_ = now + config_.tick_interval;  // we fell behind; skip
@@ -646,6 +651,7 @@ void Link::flush_output() {
 void Link::ask_for_fanout() {
   // Not one of the handler's stanzas: written without counting it as sent.
   fanout_question_ = fmt::format("mucd-fanout-{}", stats_.sessions);
+  fanout_deadline_ = clock_.now() + kFanoutQuestionTimeout;
   flush_gathered();
   output_.append(fmt::format(R"(<iq type="get" id="{}" from="{}" to="{}"><query xmlns="{}"/></iq>)",
                              fanout_question_, config_.domain, config_.domain, kFanoutNamespace));

@@ -128,6 +128,8 @@ class Link final : public Outbox {
   // for a component's stanza is 512 KiB.
   static constexpr std::size_t kFanoutListBytes = 64 * 1024;
   static constexpr std::string_view kFanoutNamespace = "urn:mucd:fanout:0";
+  // How long the link waits for the answer before settling on one copy per recipient.
+  static constexpr std::chrono::seconds kFanoutQuestionTimeout{10};
 
   bool online() const { return state_ == State::Online; }
   // Whether the host currently expands our fan-out stanzas.
@@ -202,6 +204,7 @@ class Link final : public Outbox {
   // recipient escaped, one per line). Buffers keep their capacity between broadcasts.
   bool fanout_ = false;
   std::string fanout_question_;
+  std::chrono::steady_clock::time_point fanout_deadline_;  // unanswered by then: no fan-out
   std::optional<Broadcast> gathered_;
   std::size_t gathered_count_ = 0;
   std::string gathered_first_;

@@ -261,6 +261,8 @@ run_seeds "$c2s_port" "$work/seeds-prosody.log" "$repo"/scansion/seeds/*.scs || 
 }
 stop_cleanly "$mucd_name" mucd
 grep -q "stopped" "$work/$mucd_name.log" || fail "mucd's log does not end with 'stopped'"
+grep -q "expands fan-out" "$work/$mucd_name.log" ||
+  fail "mucd did not find mod_mucd_fanout in the Prosody image"
 if grep -qF "$secret" "$work/$mucd_name.log" || podman image inspect "$mucd_image" | grep -qF "$secret"; then
   fail "the secret shows in mucd's log or image"
 fi
@@ -298,6 +300,8 @@ run_seeds "$c2s_port" "$work/seeds-ejabberd.log" "${neutral_seeds[@]}" || {
   fail "the seed scripts failed against mucd and ejabberd in containers"
 }
 stop_cleanly "$mucd2_name" "mucd (ejabberd)"
+grep -q "one copy per recipient" "$work/$mucd2_name.log" ||
+  fail "mucd behind ejabberd did not settle on one copy per recipient"
 stop_cleanly "$ejabberd_name" ejabberd
 
 say "PASSED in $(elapsed)"

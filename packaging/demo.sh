@@ -92,11 +92,14 @@ authentication = "internal_plain"
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 allow_registration = false
+-- mod_mucd_fanout, from this source tree: mucd hands Prosody each broadcast once.
+plugin_paths = { "$repo/packaging/prosody" }
 
 VirtualHost "$domain"
 
 Component "$muc_domain"
 	component_secret = "$secret"
+	modules_enabled = { "mucd_fanout" }
 EOF
 
 declare -A passwords

@@ -34,6 +34,7 @@ certificates = "/etc/prosody/certs"
 log = { { levels = { min = env("PROSODY_LOG_LEVEL", "info") }, to = "console" } }
 admins = list(env("PROSODY_ADMINS", ""))
 
+plugin_paths = { "/usr/share/mucd/prosody" }  -- mod_mucd_fanout (see the Component below)
 modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "vcard_legacy"; "presence"; }
 modules_disabled = { "s2s"; }
 s2s_ports = {}
@@ -60,5 +61,7 @@ VirtualHost(domain)
 
 -- mucd serves this domain. An external component: no "muc" module, so Prosody's own MUC does not
 -- answer for it; the secret is the one mucd is given.
+-- mod_mucd_fanout lets mucd hand Prosody each broadcast once, not one copy per occupant.
 Component(muc_domain)
 	component_secret = secret
+	modules_enabled = { "mucd_fanout" }
