@@ -165,6 +165,12 @@ for _ in $(seq 150); do
 done
 grep -q "External component successfully authenticated" "$prosody_log" ||
   fail "mucd did not authenticate with Prosody within 15 s"
+for _ in $(seq 50); do
+  grep -q "fan-out" "$mucd_log" && break
+  sleep 0.1
+done
+grep -q "expands fan-out" "$mucd_log" ||
+  say "warning: Prosody did not load mod_mucd_fanout; mucd sends one copy per recipient"
 
 cat <<EOF
 

@@ -40,6 +40,8 @@ def test_demo_check_mode_comes_up_and_leaves_nothing_running(mucd_bin):
     assert f"port {c2s}" in out and "conference.localhost" in out, out
     with open(os.path.join(run_dir, "prosody.log")) as f:
         assert harness.AUTHENTICATED in f.read()
+    with open(os.path.join(run_dir, "mucd.log")) as f:
+        assert "expands fan-out" in f.read(), "Prosody loaded mod_mucd_fanout"
     secret_file = os.path.join(run_dir, "component.secret")
     assert os.stat(secret_file).st_mode & 0o077 == 0
     with open(secret_file) as f:
