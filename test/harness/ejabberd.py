@@ -22,8 +22,9 @@ Plain SASL without TLS on loopback (`starttls_required: false`, no certificates)
 ping, roster, vcard and vcard_xupdate (the counterpart of the harness Prosody's vcard_legacy),
 and with BUILTIN mod_muc on conference.localhost with its defaults where they match Prosody's
 built-in MUC: no MAM (mod_mam is not loaded), history of 20 messages, temporary rooms that
-anyone may create; max_users is raised to 1,000 (ejabberd's default of 200 would cap the
-200-occupant workload at its limit, and Prosody has no such cap).
+anyone may create; the occupant limit is raised from 200 to 1,000, for the service and as the
+rooms' default (at 200 the 500-occupant presence storm is refused from the 201st join on;
+Prosody has no such cap).
 """
 
 import os
@@ -138,6 +139,7 @@ def render_config(*, workdir, c2s_port, component_port, muc=BUILTIN, component_s
             "    history_size: 20",
             "    max_users: 1000",
             "    default_room_options:",
+            "      max_users: 1000",
             "      mam: false",
             "      persistent: false",
         ]
