@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""End-to-end comparison in one invocation: the same mucd-load workload through a real Prosody,
-first against Prosody's built-in MUC, then against Prosody with mucd attached as its component.
+"""End-to-end comparison in one invocation: the same mucd-load workload through a real XMPP
+server (Prosody, or with --host ejabberd ejabberd), first against the server's built-in MUC, then
+against the server with mucd attached as its component.
 
     python3 bench/e2e.py                       # the issue's five workloads, 1 run each
     python3 bench/e2e.py --runs 3 --json out.json
     python3 bench/e2e.py --quick               # a few seconds; exit 0 iff every stanza arrived
+    python3 bench/e2e.py --host ejabberd       # the same against ejabberd (apt-get install ejabberd)
 
-Each setup gets a fresh Prosody (test/harness, on free loopback ports, log level info, no MUC
-archive) and, for the second, a fresh mucd. CPU is read from /proc for Prosody and mucd and
-reported per 1,000 deliveries, for each and in total. Prints both tables and a comparison table
-(mucd / built-in ratios); exits 1 if any run did not receive every expected stanza.
+Each setup gets a fresh server (test/harness, on free loopback ports, log level info, no MUC
+archive) and, for the second, a fresh mucd. CPU is read from /proc for the server (Prosody, or
+ejabberd's beam.smp) and mucd and reported per 1,000 deliveries, for each and in total. Prints
+both tables and a comparison table (mucd / built-in ratios); exits 1 if any run did not receive
+every expected stanza, 2 if something needed (a binary, ejabberd) is not installed.
 """
 
 import argparse
+import collections
+import contextlib
 import json
 import os
 import subprocess
@@ -33,7 +38,7 @@ def load_binary():
 
 
 def run_load(host, label, watches, args, scenarios):
-    """Runs mucd-load against host; returns (exit status, parsed JSON or None, stderr)."""
+    """Runs mucd-load against host; returns (exit status, parsed JSON or None)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         json_path = f.name
     cmd = [load_binary(), "--server", host.server, "--user-domain", "localhost",
@@ -58,23 +63,72 @@ def run_load(host, label, watches, args, scenarios):
     return proc.returncode, data
 
 
-def setup_builtin(args, scenarios):
+class SetupError(RuntimeError):
+    """A setup's server or mucd failed (the runs' figures are not to be trusted)."""
+
+
+def mucd_for(host):
+    # the load's senders are unpaced: no flood control, as in the hosts' built-in MUCs
+    return harness.MucdProcess(host, log_level="warn", extra_args=("--rate-limit", "0"))
+
+
+@contextlib.contextmanager
+def checked(mucd):
+    """Runs mucd for the block; a mucd that did not exit cleanly when stopped fails the setup."""
+    with mucd:
+        yield mucd
+    if mucd.returncode not in (0, None):
+        raise SetupError(f"mucd exited with {mucd.returncode}:\n{mucd.diagnostics()}")
+
+
+# A setup starts a host (and mucd) and yields (host, [(label, pid) to watch]). The first setup
+# of a host is the baseline the others are compared with.
+@contextlib.contextmanager
+def prosody_builtin():
     with harness.ProsodyHost(muc=harness.BUILTIN, log_level="info") as host:
-        return run_load(host, "prosody", [("prosody", host.pid)], args, scenarios)
+        yield host, [("prosody", host.pid)]
 
 
-def setup_mucd(args, scenarios):
+@contextlib.contextmanager
+def prosody_mucd():
     with harness.ProsodyHost(muc=harness.EXTERNAL, log_level="info") as host:
-        with harness.MucdProcess(host, log_level="warn",
-                                 # the load's senders are unpaced: no flood control, as in
-                                 # Prosody's built-in MUC
-                                 extra_args=("--rate-limit", "0")) as mucd:
-            result = run_load(host, "prosody+mucd", [("prosody", host.pid), ("mucd", mucd.pid)],
-                              args, scenarios)
-        if mucd.returncode not in (0, None):
-            print(f"mucd exited with {mucd.returncode}:\n{mucd.diagnostics()}", file=sys.stderr)
-            return 1, result[1]
-        return result
+        with checked(mucd_for(host)) as mucd:
+            yield host, [("prosody", host.pid), ("mucd", mucd.pid)]
+
+
+@contextlib.contextmanager
+def ejabberd_builtin():
+    with harness.EjabberdHost(muc=harness.BUILTIN) as host:
+        yield host, [("ejabberd", host.pid)]
+
+
+@contextlib.contextmanager
+def ejabberd_mucd():
+    with harness.EjabberdHost(muc=harness.EXTERNAL) as host:
+        with checked(mucd_for(host)) as mucd:
+            yield host, [("ejabberd", host.pid), ("mucd", mucd.pid)]
+
+
+Setup = collections.namedtuple("Setup", "label title start")
+
+HOSTS = {
+    "prosody": [Setup("prosody", "Prosody built-in MUC", prosody_builtin),
+                Setup("prosody+mucd", "Prosody + mucd", prosody_mucd)],
+    "ejabberd": [Setup("ejabberd", "ejabberd built-in mod_muc", ejabberd_builtin),
+                 Setup("ejabberd+mucd", "ejabberd + mucd", ejabberd_mucd)],
+}
+
+
+def run_setup(setup, args, scenarios):
+    """Starts the setup, runs mucd-load against it; returns (exit status, parsed JSON or None)."""
+    result = (1, None)
+    try:
+        with setup.start() as (host, watches):
+            result = run_load(host, setup.label, watches, args, scenarios)
+    except (SetupError, harness.MucdError, harness.ProsodyError, harness.EjabberdError) as e:
+        print(f"e2e [{setup.label}]: {e}", file=sys.stderr)
+        return 1, result[1]
+    return result
 
 
 def metric(data, scenario, name):
@@ -104,6 +158,26 @@ def ratio(a, b):
     return f"{a['median'] / b['median']:.2f}x"
 
 
+def cpu_per_delivery(data, scenario):
+    """The setup's CPU-seconds per 1,000 deliveries: the total of its watched processes."""
+    total = metric(data, scenario, "total_cpu_s_per_1k_deliveries")
+    if total is not None:
+        return total
+    return summed(data, scenario, "_cpu_s_per_1k_deliveries")
+
+
+def summed(data, scenario, suffix):
+    """The sum of the watched processes' metrics ending in suffix (median, min and max each)."""
+    entries = []
+    for s in (data or {}).get("scenarios", []):
+        if s["name"] == scenario:
+            entries = [v for k, v in s["metrics"].items()
+                       if k.endswith(suffix) and not k.startswith("total_")]
+    if not entries:
+        return None
+    return {k: sum(e[k] for e in entries) for k in ("median", "min", "max")}
+
+
 def comparison(builtin, mucd, scenarios):
     rows = [["workload", "built-in", "with mucd", "ratio", "built-in CPU s/1k", "mucd setup CPU s/1k",
              "built-in p50 ms", "mucd p50 ms"]]
@@ -115,17 +189,13 @@ def comparison(builtin, mucd, scenarios):
             if a is None and b is None:
                 continue
             if key == "deliveries_per_s":
-                cpu_b = metric(builtin, s, "prosody_cpu_s_per_1k_deliveries")
-                cpu_m = metric(mucd, s, "total_cpu_s_per_1k_deliveries")
+                cpu_b = cpu_per_delivery(builtin, s)
+                cpu_m = cpu_per_delivery(mucd, s)
                 lat_b = metric(builtin, s, "fanout_p50_ms")
                 lat_m = metric(mucd, s, "fanout_p50_ms")
             else:
-                cpu_b = metric(builtin, s, "prosody_cpu_us_per_join")
-                cpu_m_p = metric(mucd, s, "prosody_cpu_us_per_join")
-                cpu_m_m = metric(mucd, s, "mucd_cpu_us_per_join")
-                cpu_m = None
-                if cpu_m_p and cpu_m_m:
-                    cpu_m = {k: cpu_m_p[k] + cpu_m_m[k] for k in ("median", "min", "max")}
+                cpu_b = summed(builtin, s, "_cpu_us_per_join")
+                cpu_m = summed(mucd, s, "_cpu_us_per_join")
                 lat_b = metric(builtin, s, "join_p50_ms")
                 lat_m = metric(mucd, s, "join_p50_ms")
             unit = "" if key == "deliveries_per_s" else " (CPU us/join)"
@@ -142,12 +212,15 @@ def comparison(builtin, mucd, scenarios):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", choices=sorted(HOSTS), default="prosody",
+                        help="the XMPP server: its built-in MUC vs the server + mucd "
+                             "(ejabberd needs Debian's ejabberd package)")
     parser.add_argument("--scenario", default=",".join(DEFAULT_SCENARIOS),
                         help="comma-separated mucd-load scenarios (default: the issue's five)")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--window", type=int, default=64)
     parser.add_argument("--timeout", type=int, default=60)
-    parser.add_argument("--json", help="write both setups' results and the comparison here")
+    parser.add_argument("--json", help="write every setup's results and the comparison here")
     parser.add_argument("--quick", action="store_true",
                         help="one small run per setup; checks every stanza arrives")
     args = parser.parse_args()
@@ -156,19 +229,31 @@ def main():
         if problem:
             print(problem, file=sys.stderr)
             return 2
+    if args.host == "ejabberd":
+        problem = harness.ejabberd_installed()
+        if problem:
+            print(f"e2e: --host ejabberd needs Debian's ejabberd 23.01 package: {problem}",
+                  file=sys.stderr)
+            return 2
     scenarios = ["e2e-quick"] if args.quick else args.scenario.split(",")
 
-    status_b, builtin = setup_builtin(args, scenarios)
-    status_m, mucd = setup_mucd(args, scenarios)
-    table = comparison(builtin, mucd, scenarios)
-    print("Prosody built-in MUC vs Prosody + mucd (medians; min-max over runs)\n" + table)
+    setups = HOSTS[args.host]
+    results = [(setup, *run_setup(setup, args, scenarios)) for setup in setups]
+    base, _, base_data = results[0]
+    tables = []
+    for setup, _, data in results[1:]:
+        table = comparison(base_data, data, scenarios)
+        print(f"{base.title} vs {setup.title} (medians; min-max over runs)\n" + table)
+        tables.append(table)
     if args.json:
+        out = {setup.label: data for setup, _, data in results}
+        out["comparison"] = "\n\n".join(tables)
         with open(args.json, "w") as f:
-            json.dump({"prosody": builtin, "prosody+mucd": mucd, "comparison": table}, f,
-                      indent=1)
-    ok = status_b == 0 and status_m == 0
+            json.dump(out, f, indent=1)
+    ok = all(status == 0 for _, status, _ in results)
     if not ok:
-        print(f"e2e: built-in exit {status_b}, mucd exit {status_m}", file=sys.stderr)
+        print("e2e: exit status " + ", ".join(f"{setup.label} {status}"
+                                              for setup, status, _ in results), file=sys.stderr)
     return 0 if ok else 1
 
 

@@ -1,4 +1,5 @@
-"""mucd's integration-test harness: real Prosody, real mucd, the scansion runner, parity checks.
+"""mucd's integration-test harness: real Prosody (and, for benchmarks, ejabberd), real mucd, the
+scansion runner, parity checks.
 
     from harness import ProsodyHost, MucdProcess, run_scansion, compare_recordings, EXTERNAL
 
@@ -8,6 +9,8 @@
 """
 
 from .binaries import REPO, build_dir, missing, mucd_binary, scansion_binary
+from .ejabberd import EjabberdError, EjabberdHost
+from .ejabberd import installed as ejabberd_installed
 from .mucd import MucdError, MucdProcess
 from .parity import (AllowEntry, Difference, ParityReport, compare_recordings,
                      compare_recordings_report, load_allowlist, parse_allowlist)
@@ -24,6 +27,9 @@ __all__ = [
     "missing",
     "mucd_binary",
     "scansion_binary",
+    "EjabberdError",
+    "EjabberdHost",
+    "ejabberd_installed",
     "MucdError",
     "MucdProcess",
     "AllowEntry",

@@ -1,4 +1,5 @@
-"""The real mucd binary, attached to a ProsodyHost as its external conference component."""
+"""The real mucd binary, attached to a ProsodyHost (or an EjabberdHost) as its external conference
+component."""
 
 import os
 import subprocess
@@ -32,7 +33,7 @@ class MucdProcess:
                  admin=ADMIN_JID, log_level="info", extra_args=(), env=None, secret_via="file",
                  data_dir=None):
         if host.muc != EXTERNAL:
-            raise ValueError("mucd needs a ProsodyHost(muc=EXTERNAL)")
+            raise ValueError("mucd needs a host with muc=EXTERNAL")
         self.host = host
         self.secret = host.component_secret if secret is None else secret
         self.binary = binary or mucd_binary()
@@ -87,12 +88,14 @@ class MucdProcess:
         return self
 
     def wait_authenticated(self, timeout=10.0, since=None):
-        """Waits for Prosody's 'External component successfully authenticated' after `since`."""
-        if self.host.wait_for_log(AUTHENTICATED, timeout, since=since,
+        """Waits for the host's log line saying the component authenticated (Prosody's 'External
+        component successfully authenticated', or the host's `authenticated_pattern`)."""
+        pattern = getattr(self.host, "authenticated_pattern", AUTHENTICATED)
+        if self.host.wait_for_log(pattern, timeout, since=since,
                                   abort=lambda: not self.running()):
             return
         state = processes.describe_status(self.returncode)
-        raise MucdError(f"mucd did not authenticate with Prosody within {timeout} s ({state})\n"
+        raise MucdError(f"mucd did not authenticate with its host within {timeout} s ({state})\n"
                         f"{self.diagnostics()}")
 
     def wait(self, timeout):

@@ -55,3 +55,52 @@ def test_end_to_end_quick_mode_through_prosody_receives_every_stanza(mucd_bin):
     assert proc.returncode == 0, out
     assert "Prosody built-in MUC vs Prosody + mucd" in out, out
     assert "e2e-quick" in out and "FAILED" not in out, out
+
+
+# ejabberd (bench/e2e.py --host ejabberd) is not run here: it needs Debian's ejabberd package,
+# which the test command does not install. What can be checked without it:
+
+def test_end_to_end_on_ejabberd_without_the_package_says_so(monkeypatch, capsys):
+    sys.path.insert(0, BENCH)
+    try:
+        import e2e
+    finally:
+        sys.path.remove(BENCH)
+    monkeypatch.setattr(harness.ejabberd, "ERL", "/nonexistent/erl")
+    monkeypatch.setattr(sys, "argv", ["e2e.py", "--host", "ejabberd", "--quick"])
+    assert e2e.main() == 2
+    err = capsys.readouterr().err
+    assert "ejabberd" in err and "apt-get install ejabberd" in err, err
+
+
+def test_ejabberd_benchmark_config_serves_the_conference_domain_one_way_only(tmp_path):
+    common = dict(workdir=str(tmp_path), c2s_port=15222, component_port=15347,
+                  extauth_path=str(tmp_path / "extauth.py"))
+    builtin = harness.ejabberd.render_config(muc=harness.BUILTIN, **common)
+    external = harness.ejabberd.render_config(muc=harness.EXTERNAL, component_secret="s3cret",
+                                              **common)
+    assert "mod_muc:" in builtin and "ejabberd_service" not in builtin
+    assert "mam: false" in builtin and "max_users: 1000" in builtin
+    assert "mod_muc" not in external and "module: ejabberd_service" in external
+    assert '"conference.localhost":' in external and 'password: "s3cret"' in external
+    for text in (builtin, external):
+        assert "auth_method: external" in text and "starttls_required: false" in text
+        assert 'ip: "127.0.0.1"' in text and "port: 15222" in text
+
+
+def test_ejabberd_benchmark_extauth_accepts_any_login_and_nothing_else(tmp_path):
+    import struct
+
+    script = tmp_path / "extauth.py"
+    script.write_text(harness.ejabberd.EXTAUTH_SCRIPT)
+
+    def request(text):
+        data = text.encode()
+        return struct.pack(">H", len(data)) + data
+
+    requests = [request("auth:anyone:localhost:any password"), request("isuser:x:localhost"),
+                request("setpass:x:localhost:p"), request("removeuser:x:localhost")]
+    proc = subprocess.run([sys.executable, str(script)], input=b"".join(requests),
+                          capture_output=True, timeout=10)
+    answers = [struct.unpack(">HH", proc.stdout[k:k + 4]) for k in range(0, len(proc.stdout), 4)]
+    assert answers == [(2, 1), (2, 1), (2, 0), (2, 0)], proc.stderr
