@@ -8,8 +8,10 @@ against the server with mucd attached as its component.
     python3 bench/e2e.py --quick               # a few seconds; exit 0 iff every stanza arrived
     python3 bench/e2e.py --host ejabberd       # the same against ejabberd (apt-get install ejabberd)
 
-Each setup gets a fresh server (test/harness, on free loopback ports, log level info, no MUC
-archive) and, for the second, a fresh mucd. CPU is read from /proc for the server (Prosody, or
+Setups, each with a fresh server (test/harness, on free loopback ports, log level info, no MUC
+archive): the server's built-in MUC; the server with a fresh mucd attached (on Prosody with
+mod_mucd_fanout on the component, as README.md recommends); and on Prosody also mucd over plain
+XEP-0114 (no module: one copy per recipient crosses the component stream). CPU is read from /proc for the server (Prosody, or
 ejabberd's beam.smp) and mucd and reported per 1,000 deliveries, for each and in total. Prints
 both tables and a comparison table (mucd / built-in ratios); exits 1 if any run did not receive
 every expected stanza, 2 if something needed (a binary, ejabberd) is not installed.
@@ -23,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -69,7 +72,20 @@ class SetupError(RuntimeError):
 
 def mucd_for(host):
     # the load's senders are unpaced: no flood control, as in the hosts' built-in MUCs
-    return harness.MucdProcess(host, log_level="warn", extra_args=("--rate-limit", "0"))
+    return harness.MucdProcess(host, log_level="info", extra_args=("--rate-limit", "0"))
+
+
+def wait_for_fanout_answer(mucd, expected, timeout=5.0):
+    """Waits until mucd has logged how the host delivers its broadcasts; a setup that got the
+    other mode than it is named for is not measuring what it says."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = mucd.stderr_text()
+        if "expands fan-out" in text or "one copy per recipient" in text:
+            break
+        time.sleep(0.05)
+    if expected not in mucd.stderr_text():
+        raise SetupError(f"mucd did not log {expected!r}:\n{mucd.diagnostics()}")
 
 
 @contextlib.contextmanager
@@ -90,10 +106,19 @@ def prosody_builtin():
 
 
 @contextlib.contextmanager
-def prosody_mucd():
-    with harness.ProsodyHost(muc=harness.EXTERNAL, log_level="info") as host:
+def prosody_mucd(fanout=True):
+    """Prosody with mucd attached: with mod_mucd_fanout on the component (each broadcast crosses
+    the component stream once) or, with fanout=False, plain XEP-0114 (one copy per recipient)."""
+    with harness.ProsodyHost(muc=harness.EXTERNAL, log_level="info", fanout=fanout) as host:
         with checked(mucd_for(host)) as mucd:
+            wait_for_fanout_answer(mucd, "expands fan-out" if fanout else "one copy per recipient")
             yield host, [("prosody", host.pid), ("mucd", mucd.pid)]
+
+
+@contextlib.contextmanager
+def prosody_mucd_plain():
+    with prosody_mucd(fanout=False) as started:
+        yield started
 
 
 @contextlib.contextmanager
@@ -106,6 +131,7 @@ def ejabberd_builtin():
 def ejabberd_mucd():
     with harness.EjabberdHost(muc=harness.EXTERNAL) as host:
         with checked(mucd_for(host)) as mucd:
+            wait_for_fanout_answer(mucd, "one copy per recipient", timeout=15.0)
             yield host, [("ejabberd", host.pid), ("mucd", mucd.pid)]
 
 
@@ -113,7 +139,9 @@ Setup = collections.namedtuple("Setup", "label title start")
 
 HOSTS = {
     "prosody": [Setup("prosody", "Prosody built-in MUC", prosody_builtin),
-                Setup("prosody+mucd", "Prosody + mucd", prosody_mucd)],
+                Setup("prosody+mucd", "Prosody + mucd (mod_mucd_fanout)", prosody_mucd),
+                Setup("prosody+mucd-plain", "Prosody + mucd (plain XEP-0114, no module)",
+                      prosody_mucd_plain)],
     "ejabberd": [Setup("ejabberd", "ejabberd built-in mod_muc", ejabberd_builtin),
                  Setup("ejabberd+mucd", "ejabberd + mucd", ejabberd_mucd)],
 }
