@@ -119,13 +119,14 @@ void Service::dispatch(const Stanza& stanza, Outbox& out) {
 }
 
 bool Service::within_rate(const Stanza& stanza, const Jid& from, Outbox& out) {
+  if (!limiter_.enabled()) return true;  // (--rate-limit 0: not even the bare JID is built)
   std::string_view type = stanza.type();
   // Answers, errors and leaving are never held back: refusing them would break the protocol
   // (an unanswered iq, an occupant that cannot leave) without slowing anyone down.
   if (type == "result" || type == "error" || (stanza.name() == "presence" && type == "unavailable"))
     return true;
   const std::string bare = from.bare();
-  if (!limiter_.enabled() || is_admin(bare) || limiter_.allow(bare, clock_.now())) return true;
+  if (is_admin(bare) || limiter_.allow(bare, clock_.now())) return true;
   log::debug("{} is sending too fast: {} refused", bare, stanza.name());
   Stanza reply =
       error_reply(stanza, ErrorSpec{ErrorType::Wait, Condition::PolicyViolation,
