@@ -71,6 +71,7 @@ struct Service::Turn {
     bool persistent = false;
     std::unique_ptr<Room> copy;
     std::optional<Tombstone> tombstone;
+    Room* after = nullptr;  // the room at the end of the turn (finish_turn), nullptr when gone
   };
   std::map<std::string, Before> rooms;
   // Listing changes written by the turn, applied to listed_ once stored (nullopt: unlisted).
@@ -177,6 +178,7 @@ void Service::finish_turn(const Stanza* cause) {
   for (auto& [jid, before] : turn.rooms) {
     auto it = rooms_.find(jid);
     Room* room = it == rooms_.end() ? nullptr : it->second.get();
+    before.after = room;
     const RoomChanges changes = room ? room->take_changes() : RoomChanges{};
     const bool persistent = room && room->config().persistent;
     if (!persistent) {
@@ -196,11 +198,10 @@ void Service::finish_turn(const Stanza* cause) {
 
   // The public room list follows: a persistent room that is public and open is listed.
   for (const auto& [jid, before] : turn.rooms) {
-    auto it = rooms_.find(jid);
+    const Room* room = before.after;
     std::optional<std::string> wanted;
-    if (it != rooms_.end() && it->second->config().persistent && !it->second->config().hidden &&
-        !it->second->locked()) {
-      wanted = it->second->config().name;
+    if (room && room->config().persistent && !room->config().hidden && !room->locked()) {
+      wanted = room->config().name;
     }
     auto listed = listed_.find(jid);
     const std::optional<std::string> stored =
@@ -208,7 +209,7 @@ void Service::finish_turn(const Stanza* cause) {
     if (wanted == stored) continue;
     if (wanted) {
       batch.list_room({jid, *wanted});
-    } else if (it != rooms_.end() && it->second->config().persistent) {
+    } else if (room && room->config().persistent) {
       batch.unlist_room(jid);
     }  // else forgotten above, listing included
     turn.listings[jid] = wanted;
@@ -232,9 +233,8 @@ void Service::finish_turn(const Stanza* cause) {
     turn.held.flush(*turn.target);
     // A persistent room nobody is in is all in the store: it need not stay in memory.
     for (const auto& [jid, before] : turn.rooms) {
-      auto it = rooms_.find(jid);
-      if (it != rooms_.end() && it->second->config().persistent && !it->second->has_occupants()) {
-        rooms_.erase(it);
+      if (before.after && before.after->config().persistent && !before.after->has_occupants()) {
+        rooms_.erase(jid);
       }
     }
     return;
@@ -399,10 +399,16 @@ void Service::remove_session(const Probe& probe, std::string_view condition) {
 
 void Service::on_connected(Outbox& out) {
   if (connected_) {
-    // Reconnected: presences may have been lost while the link was down. Check everyone.
+    // Reconnected: presences may have been lost while the link was down. Check everyone (room
+    // by room in JID order, as predictable as the log that follows).
     probes_.clear();
     unprobed_.clear();
-    for (const auto& [jid, room] : rooms_) queue_probes(*room);
+    std::vector<const Room*> rooms;
+    rooms.reserve(rooms_.size());
+    for (const auto& [jid, room] : rooms_) rooms.push_back(room.get());
+    std::sort(rooms.begin(), rooms.end(),
+              [](const Room* a, const Room* b) { return a->jid() < b->jid(); });
+    for (const Room* room : rooms) queue_probes(*room);
   }
   connected_ = true;
   send_probes(out);
