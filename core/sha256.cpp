@@ -241,6 +241,7 @@ std::string base64_encode(const uint8_t* data, size_t size) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
+  out.reserve((size + 2) / 3 * 4);
   for (size_t i = 0; i < size; i += 3) {
     uint32_t n = uint32_t(data[i]) << 16;
     if (i + 1 < size) n |= uint32_t(data[i + 1]) << 8;

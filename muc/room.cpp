@@ -493,7 +493,7 @@ void Room::handle_first_presence(const Stanza& stanza) {
   Stanza joining = stanza;
   stamp_occupant_id(joining, bare);
   if (veto_join(stanza, dest, true)) return;
-  dest.set_session(real_jid, joining);
+  dest.set_session(real_jid, std::move(joining));
   PresenceX x;
   x.codes.push_back("201");
   if (config_.whois == Whois::Anyone) x.codes.push_back("100");
@@ -565,7 +565,7 @@ void Room::handle_kickable(const Stanza& stanza) {
   Stanza unavailable{"presence"};
   unavailable.set_attr("type", "unavailable");
   add_text_child(unavailable.root(), "status", message);
-  occupant->set_session(real_jid, unavailable);
+  occupant->set_session(real_jid, std::move(unavailable));
   Role orig_role = occupant->role;
   bool last_session = occupant->primary() == real_jid;
   if (last_session) occupant->role = Role::None;
@@ -667,7 +667,7 @@ void Room::handle_normal_presence(const Stanza& stanza) {
   }
 
   if (dest) {
-    dest->set_session(real_jid, presence);
+    dest->set_session(real_jid, std::move(presence));
     auto saved = save_occupant(*dest);
     Occupant current = saved ? *saved : *dest;
     if (!orig || has_muc_x) {
