@@ -96,12 +96,10 @@ void Service::dispatch(const Stanza& stanza, Outbox& out) {
   if (!within_rate(stanza, *from, out)) return;
   // Answer with the prepared addresses from here on (a copy only when preparing changed them).
   std::optional<Stanza> copy;
-  std::string from_text = from->full();
-  std::string to_text = to->full();
-  if (from_text != stanza.from() || to_text != stanza.to()) {
+  if (!from->is_written_as(stanza.from()) || !to->is_written_as(stanza.to())) {
     copy = stanza;
-    copy->set_attr("from", from_text);
-    copy->set_attr("to", to_text);
+    copy->set_attr("from", from->full());
+    copy->set_attr("to", to->full());
   }
   const Stanza& prepared = copy ? *copy : stanza;
   if (kind == "iq" && (stanza.type() == "get" || stanza.type() == "set") &&
