@@ -301,12 +301,17 @@ void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
 }
 
 bool Room::carries_own_occupant_id(const StoredPresence& presence, std::string_view bare_jid) {
-  std::string tail = "<occupant-id xmlns=\"urn:xmpp:occupant-id:0\" id=\"";
-  append_attribute_value(tail, occupant_id_of(bare_jid));
-  tail += "\"/></presence>";
-  const std::string& text = presence.serialized().text();
-  return text.size() >= tail.size() &&
-         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  // Compared piece by piece from the end, without building the expected tail. (An id is
+  // base64: nothing in it is escaped in an attribute value.)
+  constexpr std::string_view kHead = "<occupant-id xmlns=\"urn:xmpp:occupant-id:0\" id=\"";
+  constexpr std::string_view kEnd = "\"/></presence>";
+  const std::string& id = occupant_id_of(bare_jid);
+  std::string_view text = presence.serialized().text();
+  if (!text.ends_with(kEnd)) return false;
+  text.remove_suffix(kEnd.size());
+  if (!text.ends_with(id)) return false;
+  text.remove_suffix(id.size());
+  return text.ends_with(kHead);
 }
 
 // The muc#user <x/> of a presence broadcast, as text: destroy, status codes, self codes, items.
