@@ -30,7 +30,14 @@ Service::Service(ServiceConfig config, const Clock& clock, storage::RoomStore* s
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string id;
-    for (int i = 0; i < 12; ++i) id.push_back(kAlphabet[random_() % 64]);
+    // Six bits per character, ten characters per 64-bit draw.
+    id.reserve(12);
+    uint64_t bits = 0;
+    for (int i = 0; i < 12; ++i) {
+      if (i % 10 == 0) bits = random_();
+      id.push_back(kAlphabet[bits % 64]);
+      bits /= 64;
+    }
     return id;
   };
 }
