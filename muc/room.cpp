@@ -129,7 +129,7 @@ void Room::note_occupant_change(const std::string& occupant_jid) {
   }
 }
 
-std::optional<Occupant> Room::save_occupant(Occupant occupant) {
+const Occupant* Room::save_occupant(Occupant occupant) {
   // As Prosody's save_occupant, which starts from a copy: sessions gone unavailable are dropped
   // (except the primary one), so what it returns shows only the sessions still there.
   occupant.prune();
@@ -145,16 +145,16 @@ std::optional<Occupant> Room::save_occupant(Occupant occupant) {
   }
   if (!live) {
     occupants_.erase(id);
-    return std::nullopt;
+    return nullptr;
   }
-  const Occupant& stored = occupants_.insert_or_assign(id, occupant).first->second;
+  const Occupant& stored = occupants_.insert_or_assign(id, std::move(occupant)).first->second;
   // Keys view the stored sessions' JIDs: erase first, so no key is left viewing another's.
   for (const auto& s : stored.sessions()) {
     if (!is_available(s.presence)) continue;
     jid_nick_.erase(s.jid);
     jid_nick_.emplace(s.jid, &stored);
   }
-  return occupant;
+  return &stored;
 }
 
 Affiliation Room::affiliation_of(std::string_view jid) const {
@@ -673,8 +673,9 @@ void Room::handle_normal_presence(const Stanza& stanza) {
 
   if (dest) {
     dest->set_session(real_jid, std::move(presence));
-    auto saved = save_occupant(*dest);
-    Occupant current = saved ? *saved : *dest;
+    const Occupant* saved = save_occupant(*dest);
+    // (Nothing below changes the occupants: the stored one can be read in place.)
+    const Occupant& current = saved ? *saved : *dest;
     if (!orig || has_muc_x) {
       send_occupant_list(real_jid, [&](const std::string&, const Occupant* o) {
         return o == nullptr || o->session(real_jid) == nullptr;

@@ -158,8 +158,10 @@ class Room {
   std::optional<std::string> occupant_jid_of(std::string_view real_jid) const;
   // Whether the occupant may send private messages (muc#roomconfig_allowpm).
   bool may_send_pm(const std::string& occupant_jid) const;
-  // Stores an occupant back (or removes it when it has no live session).
-  std::optional<Occupant> save_occupant(Occupant occupant);
+  // Stores an occupant back (or removes it when it has no live session). Returns the stored
+  // occupant (pruned as Occupant::prune() does), valid until occupants change; nullptr when
+  // removed.
+  const Occupant* save_occupant(Occupant occupant);
   Occupant new_occupant(const std::string& bare_jid, const std::string& occupant_jid) const;
   void route(Stanza stanza);
   void route_to_occupant(const Occupant& occupant, Stanza stanza);
