@@ -137,7 +137,9 @@ Stanza reply_to(const Stanza& original) {
 }
 
 std::string reply_text(const Stanza& original) {
-  std::string out = "<";
+  std::string out;
+  out.reserve(64 + original.from().size() + original.to().size() + original.id().size());
+  out += '<';
   out += original.name();
   auto attribute = [&](std::string_view name, std::string_view value) {
     out += ' ';

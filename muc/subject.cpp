@@ -44,7 +44,9 @@ void append_text(std::string& out, std::string_view text) {
 void Room::send_subject(const std::string& to) {
   // Every join gets one: written as text, as subject_message() would serialize it (attributes
   // escaped as pugixml escapes them, the subject as its text), without building a tree.
-  std::string xml = "<message from=\"";
+  std::string xml;
+  xml.reserve(160 + jid_.size() * 2 + subject_from_.size() + to.size() + subject_.size());
+  xml += "<message from=\"";
   append_attribute_value(xml, subject_from_.empty() ? jid_ : subject_from_);
   xml += "\" type=\"groupchat\" to=\"";
   append_attribute_value(xml, to);
