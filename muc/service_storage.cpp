@@ -42,58 +42,16 @@ bool may_make_persistent(const Stanza& stanza) {
 
 }  // namespace
 
-// What the rooms send during a turn, held until the turn's changes are stored. Copies of a
-// broadcast keep the broadcast once and only their addressees, and go out through send_to: a
-// fan-out in a turn costs what it costs outside one, not a string (and a re-scan by the link)
-// per recipient.
-class Service::HeldOutbox final : public Outbox {
- public:
-  void send(const Stanza& stanza) override { held_.push_back(Held{stanza.to_string()}); }
-  void send_raw(std::string xml) override { held_.push_back(Held{std::move(xml)}); }
-  void send_to(const Broadcast& broadcast, std::string_view to) override {
-    // Consecutive copies usually come from one broadcast object; its text decides.
-    if (broadcasts_.empty() || last_ != &broadcast ||
-        broadcasts_.back().text() != broadcast.text()) {
-      broadcasts_.push_back(broadcast);
-      last_ = &broadcast;
-    }
-    held_.push_back(Held{{}, broadcasts_.size() - 1, recipients_.size(), to.size()});
-    recipients_ += to;
-  }
-  void flush(Outbox& to) {
-    for (Held& held : held_) {
-      if (held.broadcast == kNone) {
-        to.send_raw(std::move(held.text));
-      } else {
-        to.send_to(broadcasts_[held.broadcast],
-                   std::string_view(recipients_).substr(held.to_at, held.to_size));
-      }
-    }
-    drop();
-  }
-  void drop() {
-    held_.clear();
-    broadcasts_.clear();
-    recipients_.clear();
-    last_ = nullptr;
-  }
-
- private:
-  static constexpr size_t kNone = static_cast<size_t>(-1);
-  struct Held {
-    std::string text;               // a whole stanza, when not a copy of a broadcast
-    size_t broadcast = kNone;       // else: index in broadcasts_,
-    size_t to_at = 0, to_size = 0;  // and its addressee in recipients_
-  };
-  std::vector<Held> held_;
-  std::vector<Broadcast> broadcasts_;
-  std::string recipients_;
-  const Broadcast* last_ = nullptr;
-};
+Service::HeldOutbox& Service::reusable_held() {
+  // One for the service's life, emptied by every turn: its buffers keep their capacity.
+  held_out_.drop();
+  return held_out_;
+}
 
 struct Service::Turn {
+  explicit Turn(HeldOutbox& out) : held(out) {}
   Outbox* target = nullptr;
-  HeldOutbox held;
+  HeldOutbox& held;
   bool copies = false;  // copy rooms before they change (may_acknowledge_change)
   // Copy temporary rooms too: the stanza may make one persistent, and so written. Otherwise a
   // temporary room writes nothing, cannot fail to, and needs no copy (joins into new rooms
@@ -118,7 +76,7 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
     send_probes(out);
     return;
   }
-  Turn turn;
+  Turn turn(reusable_held());
   turn.target = &out;
   turn.copies = may_acknowledge_change(stanza);
   // (A command to the service may change several rooms in one turn: copy them all, so that a
@@ -469,7 +427,7 @@ void Service::on_tick(Outbox& out) {
     }
   }
   if (!expired.empty()) {
-    Turn turn;
+    Turn turn(reusable_held());
     turn.target = &out;
     if (store_) {
       begin_turn(turn);
