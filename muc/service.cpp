@@ -118,8 +118,8 @@ void Service::dispatch(const Stanza& stanza, Outbox& out) {
     handle_to_domain(prepared, out);
     return;
   }
-  std::string room_jid = to->bare();
-  handle_to_room(prepared, *to, out);
+  const std::string room_jid = to->bare();
+  handle_to_room(prepared, *to, room_jid, out);
   settle(room_jid);
 }
 
@@ -156,10 +156,10 @@ void Service::settle(const std::string& room_jid) {
   if (!room.has_occupants() && !room.config().persistent) rooms_.erase(it);
 }
 
-void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
+void Service::handle_to_room(const Stanza& stanza, const Jid& to, const std::string& room_jid,
+                             Outbox& out) {
   std::string_view kind = stanza.name();
   std::string_view type = stanza.type();
-  const std::string room_jid = to.bare();
   auto bounce = [&](Condition condition, ErrorType etype, std::string_view text = {}) {
     if (type == "error") return;
     out.send(error_reply(stanza, ErrorSpec{etype, condition, text, config_.domain}));

@@ -187,7 +187,9 @@ class Service final : public StanzaHandler {
   std::vector<std::string> all_room_jids() const;
 
   void handle_to_domain(const Stanza& stanza, Outbox& out);
-  void handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out);
+  // `room_jid` is to.bare().
+  void handle_to_room(const Stanza& stanza, const Jid& to, const std::string& room_jid,
+                      Outbox& out);
   void handle_domain_disco_info(const Stanza& stanza, Outbox& out);
   void handle_unique(const Stanza& stanza, Outbox& out);
   void handle_domain_disco_items(const Stanza& stanza, Outbox& out);

@@ -131,8 +131,10 @@ bool Service::prepare_room(const std::string& room_jid, const Stanza* stanza, Ou
 }
 
 void Service::touch(const std::string& room_jid) {
-  if (!turn_ || turn_->rooms.count(room_jid)) return;
-  Turn::Before& before = turn_->rooms[room_jid];
+  if (!turn_) return;
+  auto [noted, fresh] = turn_->rooms.try_emplace(room_jid);
+  if (!fresh) return;
+  Turn::Before& before = noted->second;
   if (auto it = rooms_.find(room_jid); it != rooms_.end()) {
     before.existed = true;
     before.persistent = it->second->config().persistent;
