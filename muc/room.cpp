@@ -160,13 +160,13 @@ const Occupant* Room::save_occupant(Occupant occupant) {
 Affiliation Room::affiliation_of(std::string_view jid) const {
   std::string_view bare = bare_of(jid);
   if (env_.is_service_admin && env_.is_service_admin(bare)) return Affiliation::Owner;
-  if (auto it = affiliations_.find(std::string(bare)); it != affiliations_.end()) {
+  if (auto it = affiliations_.find(bare); it != affiliations_.end()) {
     return it->second.affiliation;
   }
   // A whole server may be banned.
   auto at = bare.find('@');
   if (at != std::string_view::npos) {
-    auto host = affiliations_.find(std::string(bare.substr(at + 1)));
+    auto host = affiliations_.find(bare.substr(at + 1));
     if (host != affiliations_.end() && host->second.affiliation == Affiliation::Outcast) {
       return Affiliation::Outcast;
     }

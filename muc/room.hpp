@@ -128,7 +128,9 @@ class Room {
   Role default_role(Affiliation affiliation) const;
   std::optional<std::string> registered_nick(std::string_view bare_jid) const;
   std::optional<std::string> registered_jid(std::string_view nick) const;
-  const std::map<std::string, AffiliationEntry>& affiliations() const { return affiliations_; }
+  // (Ordered with std::less<>: looked up by string_view, without building a key.)
+  using Affiliations = std::map<std::string, AffiliationEntry, std::less<>>;
+  const Affiliations& affiliations() const { return affiliations_; }
   const std::string& subject() const { return subject_; }
 
   // Changes an affiliation. `actor` is the real JID of who asks, or nullopt for the system.
@@ -258,8 +260,8 @@ class Room {
   std::string jid_;
   RoomEnv env_;
   RoomConfig config_;
-  std::map<std::string, AffiliationEntry> affiliations_;  // by bare JID (or domain)
-  std::map<std::string, Occupant> occupants_;             // by occupant JID
+  Affiliations affiliations_;                  // by bare JID (or domain)
+  std::map<std::string, Occupant> occupants_;  // by occupant JID
   // Real full JID of a live session -> its occupant in occupants_. Keys view Session::jid in
   // the stored occupant (std::map nodes stay put); save_occupant() is the only writer of both.
   std::unordered_map<std::string_view, const Occupant*> jid_nick_;
