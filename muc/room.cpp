@@ -100,7 +100,7 @@ void Room::broadcast(const Stanza& stanza, const std::function<bool(const Occupa
 }
 
 std::optional<Occupant> Room::occupant_by_nick(std::string_view occupant_jid) const {
-  auto it = occupants_.find(std::string(occupant_jid));
+  auto it = occupants_.find(occupant_jid);
   if (it == occupants_.end()) return std::nullopt;
   Occupant copy = it->second;
   copy.prune();

@@ -260,8 +260,8 @@ class Room {
   std::string jid_;
   RoomEnv env_;
   RoomConfig config_;
-  Affiliations affiliations_;                  // by bare JID (or domain)
-  std::map<std::string, Occupant> occupants_;  // by occupant JID
+  Affiliations affiliations_;                               // by bare JID (or domain)
+  std::map<std::string, Occupant, std::less<>> occupants_;  // by occupant JID
   // Real full JID of a live session -> its occupant in occupants_. Keys view Session::jid in
   // the stored occupant (std::map nodes stay put); save_occupant() is the only writer of both.
   std::unordered_map<std::string_view, const Occupant*> jid_nick_;
