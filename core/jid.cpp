@@ -110,11 +110,40 @@ std::optional<std::string> Jid::prep_resource(std::string_view resource) {
 }
 
 std::string Jid::bare() const {
-  return node_.empty() ? domain_ : node_ + "@" + domain_;
+  if (node_.empty()) return domain_;
+  std::string out;
+  out.reserve(node_.size() + 1 + domain_.size());
+  out += node_;
+  out += '@';
+  out += domain_;
+  return out;
 }
 
 std::string Jid::full() const {
-  return resource_.empty() ? bare() : bare() + "/" + resource_;
+  if (resource_.empty()) return bare();
+  std::string out;
+  out.reserve(node_.size() + domain_.size() + resource_.size() + 2);
+  if (!node_.empty()) {
+    out += node_;
+    out += '@';
+  }
+  out += domain_;
+  out += '/';
+  out += resource_;
+  return out;
+}
+
+bool Jid::is_written_as(std::string_view text) const {
+  if (!node_.empty()) {
+    if (!text.starts_with(node_) || text.size() <= node_.size() || text[node_.size()] != '@') {
+      return false;
+    }
+    text.remove_prefix(node_.size() + 1);
+  }
+  if (!text.starts_with(domain_)) return false;
+  text.remove_prefix(domain_.size());
+  if (resource_.empty()) return text.empty();
+  return text.size() == resource_.size() + 1 && text[0] == '/' && text.substr(1) == resource_;
 }
 
 Jid Jid::bare_jid() const {

@@ -30,6 +30,8 @@ class Jid {
   std::string bare() const;
   // node@domain/resource (or the bare JID when there is no resource).
   std::string full() const;
+  // Whether full() == text, without building full() (most JIDs arrive prepared already).
+  bool is_written_as(std::string_view text) const;
 
   Jid bare_jid() const;
   Jid with_resource(std::string resource) const;

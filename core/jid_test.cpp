@@ -85,5 +85,20 @@ TEST(Jid, GivenNonAscii_ThenLibidnStillPrepares) {
   EXPECT_EQ(jid->resource(), "Ba\xC3\x9F");
 }
 
+TEST(Jid, IsWrittenAs_IsFullEquals) {
+  const char* texts[] = {"a@b/c", "a@b", "b", "b/c", "b/c/d", "a@b/c@d", "A@b/c", "a@b.", "a@b/"};
+  const char* candidates[] = {"",      "a", "a@",  "a@b",   "a@b/", "a@b/c",   "a@b/cd", "a@bc",
+                              "a@b/C", "b", "b/c", "b/c/d", "b/c/", "a@b/c@d", "@b",     "ab/c"};
+  for (const char* text : texts) {
+    auto jid = Jid::parse(text);
+    if (!jid) continue;
+    for (const char* candidate : candidates) {
+      EXPECT_EQ(jid->is_written_as(candidate), jid->full() == candidate)
+          << text << " vs " << candidate;
+    }
+    EXPECT_TRUE(jid->is_written_as(jid->full())) << text;
+  }
+}
+
 }  // namespace
 }  // namespace mucd

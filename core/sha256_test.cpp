@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <vector>
+
 namespace mucd {
 namespace {
 
@@ -25,6 +28,55 @@ TEST(Sha256, KnownVectors) {
 TEST(HmacSha256, Rfc4231Case2) {
   EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// Every implementation this CPU runs gives the reference digests: for inputs that end at and
+// around the padding boundaries and span many blocks (the hasher buffers partial blocks and
+// compresses whole ones in place), and for HMAC keys shorter and longer than a block.
+std::vector<Sha256Impl> runnable_impls() {
+  std::vector<Sha256Impl> impls = {Sha256Impl::Best, Sha256Impl::Portable};
+  if (sha256_available(Sha256Impl::ShaExtensions)) {
+    impls.push_back(Sha256Impl::ShaExtensions);
+  } else {
+    std::cout << "this CPU has no SHA extensions: only the portable code is checked\n";
+  }
+  return impls;
+}
+
+TEST(Sha256, MultiBlockVectors) {
+  for (Sha256Impl impl : runnable_impls()) {
+    EXPECT_EQ(hex(sha256("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
+                         "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+                         impl)),
+              "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+    EXPECT_EQ(hex(sha256(std::string(1000000, 'a'), impl)),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    EXPECT_EQ(hex(sha256("abc", impl)),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+}
+
+TEST(HmacSha256, ImplementationsAgree) {
+  const std::vector<Sha256Impl> impls = runnable_impls();
+  for (Sha256Impl impl : impls) {
+    EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?", impl)),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    // RFC 4231 case 6: a key longer than a block is hashed first.
+    EXPECT_EQ(hex(hmac_sha256(std::string(131, '\xaa'),
+                              "Test Using Larger Than Block-Size Key - Hash Key First", impl)),
+              "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  }
+  std::string data;
+  for (int i = 0; i < 300; ++i) data.push_back(char(i * 131 + 7));
+  for (size_t n = 0; n <= data.size(); ++n) {
+    std::string_view piece(data.data(), n);
+    auto reference = sha256(piece, Sha256Impl::Portable);
+    auto keyed = hmac_sha256(piece, piece, Sha256Impl::Portable);
+    for (Sha256Impl impl : impls) {
+      EXPECT_EQ(hex(sha256(piece, impl)), hex(reference)) << "length " << n;
+      EXPECT_EQ(hex(hmac_sha256(piece, piece, impl)), hex(keyed)) << "length " << n;
+    }
+  }
 }
 
 TEST(Base64, Padding) {

@@ -1,5 +1,6 @@
 #include "core/stanza.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace mucd {
@@ -55,7 +56,8 @@ Stanza Stanza::copy_of(pugi::xml_node node) {
 void Stanza::set_attr(const char* name, std::string_view value) {
   auto a = root().attribute(name);
   if (a.empty()) a = root().append_attribute(name);
-  a.set_value(std::string(value).c_str());
+  // Sized, so no temporary string; cut at a NUL as the C string it used to be (XML has none).
+  a.set_value(value.data(), std::min(value.size(), value.find('\0')));
 }
 
 std::string Stanza::to_string() const {

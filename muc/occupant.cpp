@@ -34,18 +34,13 @@ void remove_muc_payloads(Stanza& stanza) {
   }
 }
 
-namespace {
-Stanza filtered(const Stanza& presence, const std::string& from, const std::string& to) {
-  Stanza copy = presence;
-  remove_muc_payloads(copy);
-  copy.set_attr("from", from);
-  copy.set_attr("to", to);
-  return copy;
-}
-}  // namespace
-
-void Occupant::set_session(const std::string& jid, const Stanza& presence) {
-  StoredPresence pr(filtered(presence, occupant_jid_, jid));
+void Occupant::set_session(const std::string& jid, Stanza presence) {
+  // Filtered in place: callers that are done with their presence move it in, and a join
+  // makes one tree fewer.
+  remove_muc_payloads(presence);
+  presence.set_attr("from", occupant_jid_);
+  presence.set_attr("to", jid);
+  StoredPresence pr(presence);
   bool available = pr.available();
   auto it = std::find_if(sessions_.begin(), sessions_.end(),
                          [&](const Session& s) { return s.jid == jid; });

@@ -45,7 +45,7 @@ class Occupant {
   Role role = Role::None;
 
   // Records `presence` (MUC payloads removed, from = occupant JID, to = session) for a session.
-  void set_session(const std::string& jid, const Stanza& presence);
+  void set_session(const std::string& jid, Stanza presence);
   void remove_session(const std::string& jid);
   const Session* session(std::string_view jid) const;
   const std::vector<Session>& sessions() const { return sessions_; }

@@ -10,7 +10,9 @@ SenderLimiter::SenderLimiter(double rate, double burst)
 bool SenderLimiter::allow(std::string_view sender, TimePoint now) {
   if (rate_ <= 0) return true;
   if (buckets_.size() >= prune_at_) prune(now);
-  auto [it, fresh] = buckets_.try_emplace(std::string(sender), Bucket{burst_, now});
+  auto it = buckets_.find(sender);
+  const bool fresh = it == buckets_.end();
+  if (fresh) it = buckets_.emplace(std::string(sender), Bucket{burst_, now}).first;
   Bucket& b = it->second;
   if (!fresh) {
     double elapsed = std::chrono::duration<double>(now - b.last).count();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,9 +33,14 @@ class SenderLimiter {
   // forgetting them changes nothing, and the map stays as small as the set of active senders.
   void prune(TimePoint now);
 
+  // Looked up by string_view: a sender that has a bucket costs no string.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   double rate_;
   double burst_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, Bucket, Hash, std::equal_to<>> buckets_;
   size_t prune_at_ = 1024;
 };
 

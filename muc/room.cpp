@@ -100,7 +100,7 @@ void Room::broadcast(const Stanza& stanza, const std::function<bool(const Occupa
 }
 
 std::optional<Occupant> Room::occupant_by_nick(std::string_view occupant_jid) const {
-  auto it = occupants_.find(std::string(occupant_jid));
+  auto it = occupants_.find(occupant_jid);
   if (it == occupants_.end()) return std::nullopt;
   Occupant copy = it->second;
   copy.prune();
@@ -129,7 +129,7 @@ void Room::note_occupant_change(const std::string& occupant_jid) {
   }
 }
 
-std::optional<Occupant> Room::save_occupant(Occupant occupant) {
+const Occupant* Room::save_occupant(Occupant occupant) {
   // As Prosody's save_occupant, which starts from a copy: sessions gone unavailable are dropped
   // (except the primary one), so what it returns shows only the sessions still there.
   occupant.prune();
@@ -145,28 +145,28 @@ std::optional<Occupant> Room::save_occupant(Occupant occupant) {
   }
   if (!live) {
     occupants_.erase(id);
-    return std::nullopt;
+    return nullptr;
   }
-  const Occupant& stored = occupants_.insert_or_assign(id, occupant).first->second;
+  const Occupant& stored = occupants_.insert_or_assign(id, std::move(occupant)).first->second;
   // Keys view the stored sessions' JIDs: erase first, so no key is left viewing another's.
   for (const auto& s : stored.sessions()) {
     if (!is_available(s.presence)) continue;
     jid_nick_.erase(s.jid);
     jid_nick_.emplace(s.jid, &stored);
   }
-  return occupant;
+  return &stored;
 }
 
 Affiliation Room::affiliation_of(std::string_view jid) const {
   std::string_view bare = bare_of(jid);
   if (env_.is_service_admin && env_.is_service_admin(bare)) return Affiliation::Owner;
-  if (auto it = affiliations_.find(std::string(bare)); it != affiliations_.end()) {
+  if (auto it = affiliations_.find(bare); it != affiliations_.end()) {
     return it->second.affiliation;
   }
   // A whole server may be banned.
   auto at = bare.find('@');
   if (at != std::string_view::npos) {
-    auto host = affiliations_.find(std::string(bare.substr(at + 1)));
+    auto host = affiliations_.find(bare.substr(at + 1));
     if (host != affiliations_.end() && host->second.affiliation == Affiliation::Outcast) {
       return Affiliation::Outcast;
     }
@@ -301,12 +301,17 @@ void Room::add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
 }
 
 bool Room::carries_own_occupant_id(const StoredPresence& presence, std::string_view bare_jid) {
-  std::string tail = "<occupant-id xmlns=\"urn:xmpp:occupant-id:0\" id=\"";
-  append_attribute_value(tail, occupant_id_of(bare_jid));
-  tail += "\"/></presence>";
-  const std::string& text = presence.serialized().text();
-  return text.size() >= tail.size() &&
-         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  // Compared piece by piece from the end, without building the expected tail. (An id is
+  // base64: nothing in it is escaped in an attribute value.)
+  constexpr std::string_view kHead = "<occupant-id xmlns=\"urn:xmpp:occupant-id:0\" id=\"";
+  constexpr std::string_view kEnd = "\"/></presence>";
+  const std::string& id = occupant_id_of(bare_jid);
+  std::string_view text = presence.serialized().text();
+  if (!text.ends_with(kEnd)) return false;
+  text.remove_suffix(kEnd.size());
+  if (!text.ends_with(id)) return false;
+  text.remove_suffix(id.size());
+  return text.ends_with(kHead);
 }
 
 // The muc#user <x/> of a presence broadcast, as text: destroy, status codes, self codes, items.
@@ -493,7 +498,7 @@ void Room::handle_first_presence(const Stanza& stanza) {
   Stanza joining = stanza;
   stamp_occupant_id(joining, bare);
   if (veto_join(stanza, dest, true)) return;
-  dest.set_session(real_jid, joining);
+  dest.set_session(real_jid, std::move(joining));
   PresenceX x;
   x.codes.push_back("201");
   if (config_.whois == Whois::Anyone) x.codes.push_back("100");
@@ -565,7 +570,7 @@ void Room::handle_kickable(const Stanza& stanza) {
   Stanza unavailable{"presence"};
   unavailable.set_attr("type", "unavailable");
   add_text_child(unavailable.root(), "status", message);
-  occupant->set_session(real_jid, unavailable);
+  occupant->set_session(real_jid, std::move(unavailable));
   Role orig_role = occupant->role;
   bool last_session = occupant->primary() == real_jid;
   if (last_session) occupant->role = Role::None;
@@ -667,9 +672,10 @@ void Room::handle_normal_presence(const Stanza& stanza) {
   }
 
   if (dest) {
-    dest->set_session(real_jid, presence);
-    auto saved = save_occupant(*dest);
-    Occupant current = saved ? *saved : *dest;
+    dest->set_session(real_jid, std::move(presence));
+    const Occupant* saved = save_occupant(*dest);
+    // (Nothing below changes the occupants: the stored one can be read in place.)
+    const Occupant& current = saved ? *saved : *dest;
     if (!orig || has_muc_x) {
       send_occupant_list(real_jid, [&](const std::string&, const Occupant* o) {
         return o == nullptr || o->session(real_jid) == nullptr;

@@ -128,7 +128,9 @@ class Room {
   Role default_role(Affiliation affiliation) const;
   std::optional<std::string> registered_nick(std::string_view bare_jid) const;
   std::optional<std::string> registered_jid(std::string_view nick) const;
-  const std::map<std::string, AffiliationEntry>& affiliations() const { return affiliations_; }
+  // (Ordered with std::less<>: looked up by string_view, without building a key.)
+  using Affiliations = std::map<std::string, AffiliationEntry, std::less<>>;
+  const Affiliations& affiliations() const { return affiliations_; }
   const std::string& subject() const { return subject_; }
 
   // Changes an affiliation. `actor` is the real JID of who asks, or nullopt for the system.
@@ -158,8 +160,10 @@ class Room {
   std::optional<std::string> occupant_jid_of(std::string_view real_jid) const;
   // Whether the occupant may send private messages (muc#roomconfig_allowpm).
   bool may_send_pm(const std::string& occupant_jid) const;
-  // Stores an occupant back (or removes it when it has no live session).
-  std::optional<Occupant> save_occupant(Occupant occupant);
+  // Stores an occupant back (or removes it when it has no live session). Returns the stored
+  // occupant (pruned as Occupant::prune() does), valid until occupants change; nullptr when
+  // removed.
+  const Occupant* save_occupant(Occupant occupant);
   Occupant new_occupant(const std::string& bare_jid, const std::string& occupant_jid) const;
   void route(Stanza stanza);
   void route_to_occupant(const Occupant& occupant, Stanza stanza);
@@ -256,8 +260,8 @@ class Room {
   std::string jid_;
   RoomEnv env_;
   RoomConfig config_;
-  std::map<std::string, AffiliationEntry> affiliations_;  // by bare JID (or domain)
-  std::map<std::string, Occupant> occupants_;             // by occupant JID
+  Affiliations affiliations_;                               // by bare JID (or domain)
+  std::map<std::string, Occupant, std::less<>> occupants_;  // by occupant JID
   // Real full JID of a live session -> its occupant in occupants_. Keys view Session::jid in
   // the stored occupant (std::map nodes stay put); save_occupant() is the only writer of both.
   std::unordered_map<std::string_view, const Occupant*> jid_nick_;

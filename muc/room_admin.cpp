@@ -19,7 +19,7 @@ pugi::xml_node add_plain_item(pugi::xml_node x, Affiliation affiliation, std::st
 }  // namespace
 
 std::optional<std::string> Room::registered_nick(std::string_view bare_jid) const {
-  auto it = affiliations_.find(std::string(bare_jid));
+  auto it = affiliations_.find(bare_jid);
   if (it == affiliations_.end() || it->second.reserved_nick.empty()) return std::nullopt;
   return it->second.reserved_nick;
 }

@@ -348,7 +348,7 @@ void Room::process_config_form(const Stanza& stanza, pugi::xml_node x) {
   if (broadcast) apply_presence_broadcast(*broadcast, changed);
   if (changed) codes.insert(codes.begin(), "104");
   changes_.settings = true;
-  route(reply_to(stanza));
+  env_.out->send_raw(reply_text(stanza));
   if (!codes.empty()) {
     Stanza msg{"message"};
     msg.set_attr("type", "groupchat");

@@ -30,7 +30,14 @@ Service::Service(ServiceConfig config, const Clock& clock, storage::RoomStore* s
     static constexpr char kAlphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string id;
-    for (int i = 0; i < 12; ++i) id.push_back(kAlphabet[random_() % 64]);
+    // Six bits per character, ten characters per 64-bit draw.
+    id.reserve(12);
+    uint64_t bits = 0;
+    for (int i = 0; i < 12; ++i) {
+      if (i % 10 == 0) bits = random_();
+      id.push_back(kAlphabet[bits % 64]);
+      bits /= 64;
+    }
     return id;
   };
 }
@@ -96,12 +103,10 @@ void Service::dispatch(const Stanza& stanza, Outbox& out) {
   if (!within_rate(stanza, *from, out)) return;
   // Answer with the prepared addresses from here on (a copy only when preparing changed them).
   std::optional<Stanza> copy;
-  std::string from_text = from->full();
-  std::string to_text = to->full();
-  if (from_text != stanza.from() || to_text != stanza.to()) {
+  if (!from->is_written_as(stanza.from()) || !to->is_written_as(stanza.to())) {
     copy = stanza;
-    copy->set_attr("from", from_text);
-    copy->set_attr("to", to_text);
+    copy->set_attr("from", from->full());
+    copy->set_attr("to", to->full());
   }
   const Stanza& prepared = copy ? *copy : stanza;
   if (kind == "iq" && (stanza.type() == "get" || stanza.type() == "set") &&
@@ -113,19 +118,20 @@ void Service::dispatch(const Stanza& stanza, Outbox& out) {
     handle_to_domain(prepared, out);
     return;
   }
-  std::string room_jid = to->bare();
-  handle_to_room(prepared, *to, out);
+  const std::string room_jid = to->bare();
+  handle_to_room(prepared, *to, room_jid, out);
   settle(room_jid);
 }
 
 bool Service::within_rate(const Stanza& stanza, const Jid& from, Outbox& out) {
+  if (!limiter_.enabled()) return true;  // (--rate-limit 0: not even the bare JID is built)
   std::string_view type = stanza.type();
   // Answers, errors and leaving are never held back: refusing them would break the protocol
   // (an unanswered iq, an occupant that cannot leave) without slowing anyone down.
   if (type == "result" || type == "error" || (stanza.name() == "presence" && type == "unavailable"))
     return true;
   const std::string bare = from.bare();
-  if (!limiter_.enabled() || is_admin(bare) || limiter_.allow(bare, clock_.now())) return true;
+  if (is_admin(bare) || limiter_.allow(bare, clock_.now())) return true;
   log::debug("{} is sending too fast: {} refused", bare, stanza.name());
   Stanza reply =
       error_reply(stanza, ErrorSpec{ErrorType::Wait, Condition::PolicyViolation,
@@ -150,10 +156,10 @@ void Service::settle(const std::string& room_jid) {
   if (!room.has_occupants() && !room.config().persistent) rooms_.erase(it);
 }
 
-void Service::handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out) {
+void Service::handle_to_room(const Stanza& stanza, const Jid& to, const std::string& room_jid,
+                             Outbox& out) {
   std::string_view kind = stanza.name();
   std::string_view type = stanza.type();
-  const std::string room_jid = to.bare();
   auto bounce = [&](Condition condition, ErrorType etype, std::string_view text = {}) {
     if (type == "error") return;
     out.send(error_reply(stanza, ErrorSpec{etype, condition, text, config_.domain}));

@@ -26,6 +26,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -107,8 +108,58 @@ class Service final : public StanzaHandler {
   // Flood control: false (and the sender told) when `from` is over its rate.
   bool within_rate(const Stanza& stanza, const Jid& from, Outbox& out);
   // service_storage.cpp: one turn of the store's write-before-acknowledge.
-  class HeldOutbox;
+  //
+  // What the rooms send during a turn, held until the turn's changes are stored. Copies of a
+  // broadcast keep the broadcast once and only their addressees, and go out through send_to: a
+  // fan-out in a turn costs what it costs outside one, not a string (and a re-scan by the link)
+  // per recipient.
+  class HeldOutbox final : public Outbox {
+   public:
+    void send(const Stanza& stanza) override { held_.push_back(Held{stanza.to_string()}); }
+    void send_raw(std::string xml) override { held_.push_back(Held{std::move(xml)}); }
+    void send_to(const Broadcast& broadcast, std::string_view to) override {
+      // Consecutive copies usually come from one broadcast object; its text decides.
+      if (broadcasts_.empty() || last_ != &broadcast ||
+          broadcasts_.back().text() != broadcast.text()) {
+        broadcasts_.push_back(broadcast);
+        last_ = &broadcast;
+      }
+      held_.push_back(Held{{}, broadcasts_.size() - 1, recipients_.size(), to.size()});
+      recipients_ += to;
+    }
+    void flush(Outbox& to) {
+      for (Held& held : held_) {
+        if (held.broadcast == kNone) {
+          to.send_raw(std::move(held.text));
+        } else {
+          to.send_to(broadcasts_[held.broadcast],
+                     std::string_view(recipients_).substr(held.to_at, held.to_size));
+        }
+      }
+      drop();
+    }
+    void drop() {
+      held_.clear();
+      broadcasts_.clear();
+      recipients_.clear();
+      last_ = nullptr;
+    }
+
+   private:
+    static constexpr size_t kNone = static_cast<size_t>(-1);
+    struct Held {
+      std::string text;               // a whole stanza, when not a copy of a broadcast
+      size_t broadcast = kNone;       // else: index in broadcasts_,
+      size_t to_at = 0, to_size = 0;  // and its addressee in recipients_
+    };
+    std::vector<Held> held_;
+    std::vector<Broadcast> broadcasts_;
+    std::string recipients_;
+    const Broadcast* last_ = nullptr;
+  };
   struct Turn;
+  // The outbox turns hold their output in, emptied for each.
+  HeldOutbox& reusable_held();
   struct Probe {
     std::string room_jid;
     std::string occupant_jid;
@@ -136,7 +187,9 @@ class Service final : public StanzaHandler {
   std::vector<std::string> all_room_jids() const;
 
   void handle_to_domain(const Stanza& stanza, Outbox& out);
-  void handle_to_room(const Stanza& stanza, const Jid& to, Outbox& out);
+  // `room_jid` is to.bare().
+  void handle_to_room(const Stanza& stanza, const Jid& to, const std::string& room_jid,
+                      Outbox& out);
   void handle_domain_disco_info(const Stanza& stanza, Outbox& out);
   void handle_unique(const Stanza& stanza, Outbox& out);
   void handle_domain_disco_items(const Stanza& stanza, Outbox& out);
@@ -166,7 +219,9 @@ class Service final : public StanzaHandler {
 
   ServiceConfig config_;
   const Clock& clock_;
-  std::map<std::string, std::unique_ptr<Room>> rooms_;
+  // By bare JID. Hashed: every stanza looks its room up several times, and a tree of 100,000
+  // rooms compares a dozen long common prefixes per lookup. (Nothing depends on its order.)
+  std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;
   std::map<std::string, Tombstone> tombstones_;
   SenderLimiter limiter_;
   std::mt19937_64 random_;
@@ -176,6 +231,7 @@ class Service final : public StanzaHandler {
 
   storage::RoomStore* store_ = nullptr;
   Turn* turn_ = nullptr;
+  HeldOutbox held_out_;    // reused by every turn (reusable_held)
   bool unsynced_ = false;  // a batch was written without sync since the last sync
   bool connected_ = false;
   std::vector<Probe> unprobed_;                // sessions to check once connected

@@ -42,57 +42,16 @@ bool may_make_persistent(const Stanza& stanza) {
 
 }  // namespace
 
-// What the rooms send during a turn, held until the turn's changes are stored. Copies of a
-// broadcast stay a broadcast (one copy of its text for all its recipients), so the link's fan-out
-// path (one append per recipient, or one stanza for all of them) still sees them as such.
-class Service::HeldOutbox final : public Outbox {
- public:
-  void send(const Stanza& stanza) override { send_raw(stanza.to_string()); }
-  void send_raw(std::string xml) override {
-    held_.push_back({true, texts_.size(), 0, 0});
-    texts_.push_back(std::move(xml));
-  }
-  void send_to(const Broadcast& broadcast, std::string_view to) override {
-    if (broadcasts_.empty() || broadcasts_.back().text() != broadcast.text()) {
-      broadcasts_.push_back(broadcast);
-    }
-    held_.push_back({false, broadcasts_.size() - 1, recipients_.size(), to.size()});
-    recipients_.append(to);
-  }
-  void flush(Outbox& to) {
-    for (const Held& item : held_) {
-      if (item.raw) {
-        to.send_raw(std::move(texts_[item.index]));
-      } else {
-        to.send_to(broadcasts_[item.index],
-                   std::string_view(recipients_).substr(item.to_at, item.to_size));
-      }
-    }
-    drop();
-  }
-  void drop() {
-    held_.clear();
-    texts_.clear();
-    broadcasts_.clear();
-    recipients_.clear();
-  }
-
- private:
-  struct Held {
-    bool raw;  // texts_[index], else a copy of broadcasts_[index]
-    std::size_t index;
-    std::size_t to_at;  // that copy's recipient, in recipients_
-    std::size_t to_size;
-  };
-  std::vector<Held> held_;
-  std::vector<std::string> texts_;
-  std::vector<Broadcast> broadcasts_;
-  std::string recipients_;
-};
+Service::HeldOutbox& Service::reusable_held() {
+  // One for the service's life, emptied by every turn: its buffers keep their capacity.
+  held_out_.drop();
+  return held_out_;
+}
 
 struct Service::Turn {
+  explicit Turn(HeldOutbox& out) : held(out) {}
   Outbox* target = nullptr;
-  HeldOutbox held;
+  HeldOutbox& held;
   bool copies = false;  // copy rooms before they change (may_acknowledge_change)
   // Copy temporary rooms too: the stanza may make one persistent, and so written. Otherwise a
   // temporary room writes nothing, cannot fail to, and needs no copy (joins into new rooms
@@ -104,6 +63,7 @@ struct Service::Turn {
     bool persistent = false;
     std::unique_ptr<Room> copy;
     std::optional<Tombstone> tombstone;
+    Room* after = nullptr;  // the room at the end of the turn (finish_turn), nullptr when gone
   };
   std::map<std::string, Before> rooms;
   // Listing changes written by the turn, applied to listed_ once stored (nullopt: unlisted).
@@ -116,7 +76,7 @@ void Service::handle(const Stanza& stanza, Outbox& out) {
     send_probes(out);
     return;
   }
-  Turn turn;
+  Turn turn(reusable_held());
   turn.target = &out;
   turn.copies = may_acknowledge_change(stanza);
   // (A command to the service may change several rooms in one turn: copy them all, so that a
@@ -171,8 +131,10 @@ bool Service::prepare_room(const std::string& room_jid, const Stanza* stanza, Ou
 }
 
 void Service::touch(const std::string& room_jid) {
-  if (!turn_ || turn_->rooms.count(room_jid)) return;
-  Turn::Before& before = turn_->rooms[room_jid];
+  if (!turn_) return;
+  auto [noted, fresh] = turn_->rooms.try_emplace(room_jid);
+  if (!fresh) return;
+  Turn::Before& before = noted->second;
   if (auto it = rooms_.find(room_jid); it != rooms_.end()) {
     before.existed = true;
     before.persistent = it->second->config().persistent;
@@ -210,6 +172,7 @@ void Service::finish_turn(const Stanza* cause) {
   for (auto& [jid, before] : turn.rooms) {
     auto it = rooms_.find(jid);
     Room* room = it == rooms_.end() ? nullptr : it->second.get();
+    before.after = room;
     const RoomChanges changes = room ? room->take_changes() : RoomChanges{};
     const bool persistent = room && room->config().persistent;
     if (!persistent) {
@@ -229,11 +192,10 @@ void Service::finish_turn(const Stanza* cause) {
 
   // The public room list follows: a persistent room that is public and open is listed.
   for (const auto& [jid, before] : turn.rooms) {
-    auto it = rooms_.find(jid);
+    const Room* room = before.after;
     std::optional<std::string> wanted;
-    if (it != rooms_.end() && it->second->config().persistent && !it->second->config().hidden &&
-        !it->second->locked()) {
-      wanted = it->second->config().name;
+    if (room && room->config().persistent && !room->config().hidden && !room->locked()) {
+      wanted = room->config().name;
     }
     auto listed = listed_.find(jid);
     const std::optional<std::string> stored =
@@ -241,7 +203,7 @@ void Service::finish_turn(const Stanza* cause) {
     if (wanted == stored) continue;
     if (wanted) {
       batch.list_room({jid, *wanted});
-    } else if (it != rooms_.end() && it->second->config().persistent) {
+    } else if (room && room->config().persistent) {
       batch.unlist_room(jid);
     }  // else forgotten above, listing included
     turn.listings[jid] = wanted;
@@ -265,9 +227,8 @@ void Service::finish_turn(const Stanza* cause) {
     turn.held.flush(*turn.target);
     // A persistent room nobody is in is all in the store: it need not stay in memory.
     for (const auto& [jid, before] : turn.rooms) {
-      auto it = rooms_.find(jid);
-      if (it != rooms_.end() && it->second->config().persistent && !it->second->has_occupants()) {
-        rooms_.erase(it);
+      if (before.after && before.after->config().persistent && !before.after->has_occupants()) {
+        rooms_.erase(jid);
       }
     }
     return;
@@ -432,10 +393,16 @@ void Service::remove_session(const Probe& probe, std::string_view condition) {
 
 void Service::on_connected(Outbox& out) {
   if (connected_) {
-    // Reconnected: presences may have been lost while the link was down. Check everyone.
+    // Reconnected: presences may have been lost while the link was down. Check everyone (room
+    // by room in JID order, as predictable as the log that follows).
     probes_.clear();
     unprobed_.clear();
-    for (const auto& [jid, room] : rooms_) queue_probes(*room);
+    std::vector<const Room*> rooms;
+    rooms.reserve(rooms_.size());
+    for (const auto& [jid, room] : rooms_) rooms.push_back(room.get());
+    std::sort(rooms.begin(), rooms.end(),
+              [](const Room* a, const Room* b) { return a->jid() < b->jid(); });
+    for (const Room* room : rooms) queue_probes(*room);
   }
   connected_ = true;
   send_probes(out);
@@ -462,7 +429,7 @@ void Service::on_tick(Outbox& out) {
     }
   }
   if (!expired.empty()) {
-    Turn turn;
+    Turn turn(reusable_held());
     turn.target = &out;
     if (store_) {
       begin_turn(turn);

@@ -78,6 +78,46 @@ TEST(Join, OrderIsOccupantsSelfHistorySubjectThenBroadcast) {
   EXPECT_STREQ(item_of(romeo[0]).attribute("jid").value(), "juliet@localhost/j1");  // moderator
 }
 
+// The subject a joiner gets is written as text: it must be the message the tree would give,
+// whatever the subject holds.
+TEST(Join, SubjectMessageAsTheTreeWouldWriteIt) {
+  ServiceHarness h;
+  h.create_instant(kRomeo, "garden", "romeo");
+  const std::string subject = "a<b&c>\"d'\te\nf & \xC3\xA9";
+  Stanza change{"message"};
+  change.set_attr("from", kRomeo);
+  change.set_attr("to", kGarden);
+  change.set_attr("type", "groupchat");
+  add_text_child(change.root(), "subject", subject);
+  h.send(change.to_string());
+  auto juliet = to(h.join(kJuliet, "garden", "juliet"), kJuliet);
+  ASSERT_FALSE(juliet.empty());
+  const Stanza& got = juliet.back();
+  Stanza expected{"message"};
+  expected.set_attr("from", "garden@conference.localhost/romeo");
+  expected.set_attr("type", "groupchat");
+  add_text_child(expected.root(), "subject", subject);
+  expected.set_attr("to", kJuliet);
+  auto delay = add_child(expected.root(), "delay", "urn:xmpp:delay");
+  delay.append_attribute("from").set_value(std::string(kGarden).c_str());
+  delay.append_attribute("stamp").set_value(
+      child_ns(got.root(), "delay", "urn:xmpp:delay").attribute("stamp").value());
+  EXPECT_EQ(got.to_string(), expected.to_string());
+  EXPECT_STREQ(got.root().child("subject").text().get(), subject.c_str());
+}
+
+TEST(Replies, ReplyTextIsReplyToSerialized) {
+  for (const char* xml :
+       {"<iq from='a@b/c' to='r@conference.localhost' type='set' id='x&amp;&lt;&quot;'/>",
+        "<iq to='r@conference.localhost' type='get'/>", "<iq from='a@b/c'/>",
+        "<message from='a@b/c' to='r@conference.localhost/n' type='chat' id='1'/>",
+        "<presence from='a@b/c' to='r@conference.localhost/n'/>"}) {
+    auto original = Stanza::parse(xml);
+    ASSERT_TRUE(original) << xml;
+    EXPECT_EQ(reply_text(*original), reply_to(*original).to_string()) << xml;
+  }
+}
+
 TEST(Join, NickConflictAndReflectedPayload) {
   ServiceHarness h;
   h.create_instant(kRomeo, "garden", "romeo");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/handler.hpp"
 #include "muc/types.hpp"
 
 namespace mucd::muc {
@@ -133,6 +134,31 @@ Stanza reply_to(const Stanza& original) {
     reply.set_attr("type", original.type());
   }
   return reply;
+}
+
+std::string reply_text(const Stanza& original) {
+  std::string out;
+  out.reserve(64 + original.from().size() + original.to().size() + original.id().size());
+  out += '<';
+  out += original.name();
+  auto attribute = [&](std::string_view name, std::string_view value) {
+    out += ' ';
+    out += name;
+    out += "=\"";
+    append_attribute_value(out, value);
+    out += '"';
+  };
+  // As reply_to() sets them, in its order.
+  if (original.has_attr("from")) attribute("to", original.from());
+  if (original.has_attr("to")) attribute("from", original.to());
+  if (original.has_attr("id")) attribute("id", original.id());
+  if (original.name() == "iq") {
+    attribute("type", "result");
+  } else if (original.has_attr("type")) {
+    attribute("type", original.type());
+  }
+  out += "/>";
+  return out;
 }
 
 Stanza error_reply(const Stanza& original, const ErrorSpec& error) {

@@ -1,6 +1,7 @@
 // XMPP stanza errors (RFC 6120 §8.3), built in one place from a condition enum.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/stanza.hpp"
@@ -54,5 +55,8 @@ std::string error_condition(const Stanza& stanza);
 
 // `<iq type='result'>` (or the same element with the original type) with swapped addresses.
 Stanza reply_to(const Stanza& original);
+// reply_to(original) serialized, byte for byte, without building a tree: for a reply that
+// carries nothing more (an iq result), as every join's room configuration gets.
+std::string reply_text(const Stanza& original);
 
 }  // namespace mucd::muc

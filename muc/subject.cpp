@@ -12,17 +12,63 @@ Stanza subject_message(const std::string& from, const std::string& subject) {
   add_text_child(msg.root(), "subject", subject);
   return msg;
 }
+// Character data as pugixml writes it: &, < and > escaped, and control characters (which
+// parsed XML does not contain) as character references.
+void append_text(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 32 && c != '\t' && c != '\n' && c != '\r') {
+          out += "&#";
+          out += static_cast<char>('0' + c / 10);
+          out += static_cast<char>('0' + c % 10);
+          out += ';';
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
 }  // namespace
 
 void Room::send_subject(const std::string& to) {
-  Stanza msg = subject_message(subject_from_.empty() ? jid_ : subject_from_, subject_);
-  msg.set_attr("to", to);
-  if (subject_time_) {
-    auto delay = add_child(msg.root(), "delay", ns::kDelay);
-    delay.append_attribute("from").set_value(jid_.c_str());
-    delay.append_attribute("stamp").set_value(format_datetime(*subject_time_).c_str());
+  // Every join gets one: written as text, as subject_message() would serialize it (attributes
+  // escaped as pugixml escapes them, the subject as its text), without building a tree.
+  std::string xml;
+  xml.reserve(160 + jid_.size() * 2 + subject_from_.size() + to.size() + subject_.size());
+  xml += "<message from=\"";
+  append_attribute_value(xml, subject_from_.empty() ? jid_ : subject_from_);
+  xml += "\" type=\"groupchat\" to=\"";
+  append_attribute_value(xml, to);
+  xml += "\">";
+  if (subject_.empty()) {
+    xml += "<subject/>";
+  } else {
+    xml += "<subject>";
+    append_text(xml, subject_);
+    xml += "</subject>";
   }
-  route(std::move(msg));
+  if (subject_time_) {
+    xml += "<delay xmlns=\"";
+    xml += ns::kDelay;
+    xml += "\" from=\"";
+    append_attribute_value(xml, jid_);
+    xml += "\" stamp=\"";
+    append_attribute_value(xml, format_datetime(*subject_time_));
+    xml += "\"/>";
+  }
+  xml += "</message>";
+  env_.out->send_raw(std::move(xml));
 }
 
 // Returns true when the groupchat message was a subject change (handled or refused).
