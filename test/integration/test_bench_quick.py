@@ -81,7 +81,11 @@ def test_ejabberd_benchmark_config_serves_the_conference_domain_one_way_only(tmp
                                               **common)
     assert "mod_muc:" in builtin and "ejabberd_service" not in builtin
     assert "mam: false" in builtin and "max_users: 1000" in builtin
-    assert "mod_muc" not in external and "module: ejabberd_service" in external
+    assert "mod_muc:" not in external and "module: ejabberd_service" in external
+    assert "mod_mucd_fanout: {}" in external and "mod_mucd_fanout" not in builtin
+    plain = harness.ejabberd.render_config(muc=harness.EXTERNAL, component_secret="s3cret",
+                                           fanout=False, **common)
+    assert "mod_mucd_fanout" not in plain
     assert '"conference.localhost":' in external and 'password: "s3cret"' in external
     for text in (builtin, external):
         assert "auth_method: external" in text and "starttls_required: false" in text
