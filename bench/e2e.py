@@ -10,8 +10,8 @@ against the server with mucd attached as its component.
 
 Setups, each with a fresh server (test/harness, on free loopback ports, log level info, no MUC
 archive): the server's built-in MUC; the server with a fresh mucd attached (on Prosody with
-mod_mucd_fanout on the component, as README.md recommends); and on Prosody also mucd over plain
-XEP-0114 (no module: one copy per recipient crosses the component stream). CPU is read from /proc for the server (Prosody, or
+mod_mucd_fanout for the component, as README.md recommends); and mucd over plain XEP-0114 (no
+module: one copy per recipient crosses the component stream). CPU is read from /proc for the server (Prosody, or
 ejabberd's beam.smp) and mucd and reported per 1,000 deliveries, for each and in total. Prints
 both tables and a comparison table (mucd / built-in ratios); exits 1 if any run did not receive
 every expected stanza, 2 if something needed (a binary, ejabberd) is not installed.
@@ -128,11 +128,19 @@ def ejabberd_builtin():
 
 
 @contextlib.contextmanager
-def ejabberd_mucd():
-    with harness.EjabberdHost(muc=harness.EXTERNAL) as host:
+def ejabberd_mucd(fanout=True):
+    """ejabberd with mucd attached: with mod_mucd_fanout (packaging/ejabberd/, compiled by the
+    harness) or, with fanout=False, plain XEP-0114."""
+    with harness.EjabberdHost(muc=harness.EXTERNAL, fanout=fanout) as host:
         with checked(mucd_for(host)) as mucd:
-            wait_for_fanout_answer(mucd, "one copy per recipient", timeout=15.0)
+            wait_for_fanout_answer(mucd, "expands fan-out" if fanout else "one copy per recipient")
             yield host, [("ejabberd", host.pid), ("mucd", mucd.pid)]
+
+
+@contextlib.contextmanager
+def ejabberd_mucd_plain():
+    with ejabberd_mucd(fanout=False) as started:
+        yield started
 
 
 Setup = collections.namedtuple("Setup", "label title start")
@@ -143,7 +151,9 @@ HOSTS = {
                 Setup("prosody+mucd-plain", "Prosody + mucd (plain XEP-0114, no module)",
                       prosody_mucd_plain)],
     "ejabberd": [Setup("ejabberd", "ejabberd built-in mod_muc", ejabberd_builtin),
-                 Setup("ejabberd+mucd", "ejabberd + mucd", ejabberd_mucd)],
+                 Setup("ejabberd+mucd", "ejabberd + mucd (mod_mucd_fanout)", ejabberd_mucd),
+                 Setup("ejabberd+mucd-plain", "ejabberd + mucd (plain XEP-0114, no module)",
+                       ejabberd_mucd_plain)],
 }
 
 
