@@ -38,6 +38,9 @@ constexpr const char* kUsage =
   --listen PORT        port to listen on (default: any free port with --mucd)
   --domain DOMAIN      mucd's component domain (default conference.bench.local)
   --mucd-arg ARG       extra argument for mucd (repeatable)
+  --host-fanout        answer mucd's fan-out question and expand its fan-out stanzas
+                       (one stanza per broadcast listing the recipients, as Prosody's
+                       and ejabberd's mod_mucd_fanout do); default: one copy per recipient
 )";
 
 struct Options {
@@ -46,6 +49,7 @@ struct Options {
   int listen_port = 0;
   std::string domain = "conference.bench.local";
   std::vector<std::string> mucd_args;
+  bool host_fanout = false;
   CommonOptions common;
 };
 
@@ -87,6 +91,8 @@ Options parse(int argc, char** argv) {
       o.listen_port = to_int(flag, value());
     } else if (flag == "--domain") {
       o.domain = value();
+    } else if (flag == "--host-fanout") {
+      o.host_fanout = true;
     } else if (flag == "--mucd-arg") {
       o.mucd_args.push_back(value());
     } else if (!parse_common_option(argc, argv, i, o.common, &fail_usage)) {
@@ -277,6 +283,38 @@ class Run {
     throw std::runtime_error("mucd did not complete the XEP-0114 handshake");
   }
 
+  // With --host-fanout: answers mucd's question, and counts a fan-out stanza as one copy per
+  // listed recipient (each with that recipient as its `to`). False for any other stanza.
+  bool host_fanout(Connection& connection, const Element& e, BenchClock::time_point t,
+                   Workload& workload) {
+    constexpr std::string_view kNs = "urn:mucd:fanout:0";
+    if (e.name == "iq" && e.type == "get" && e.contains(kNs)) {
+      connection.queue(fmt::format(R"(<iq type="result" id="{}" from="{}" to="{}"/>)", e.id,
+                                   options_.domain, options_.domain));
+      return true;
+    }
+    constexpr std::string_view kOpen = "<fanout xmlns=\"urn:mucd:fanout:0\">";
+    auto open = e.raw.find(kOpen);
+    if (open == std::string_view::npos) return false;
+    auto list_at = open + kOpen.size();
+    auto close = e.raw.find("</fanout>", list_at);
+    if (close == std::string_view::npos) return false;
+    std::string_view list = e.raw.substr(list_at, close - list_at);
+    Element copy = e;
+    while (!list.empty()) {
+      auto end = list.find('\n');
+      copy.to = list.substr(0, end);
+      list = end == std::string_view::npos ? std::string_view{} : list.substr(end + 1);
+      int room = 0, occupant = 0;
+      if (attribute(copy.to, spec_.prefix, room, occupant)) {
+        workload.on_stanza(room, occupant, copy, t);
+      } else {
+        workload.on_unattributed(copy);
+      }
+    }
+    return true;
+  }
+
   void drive(Connection& connection, Workload& workload) {
     const std::string prefix = spec_.prefix;
     workload.start(BenchClock::now());
@@ -300,6 +338,10 @@ class Run {
           if (ev == StreamScanner::Event::Stanza) {
             int room = 0, occupant = 0;
             auto t = BenchClock::now();
+            if (options_.host_fanout && e.to == options_.domain &&
+                host_fanout(connection, e, t, workload)) {
+              continue;
+            }
             if (attribute(e.to, prefix, room, occupant)) {
               workload.on_stanza(room, occupant, e, t);
             } else {

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import harness
 from conftest import require
 
@@ -26,9 +28,10 @@ def bench_env():
     return dict(os.environ, TMPDIR=harness.run_root(), MUCD_TEST_TMP=harness.run_root())
 
 
-def test_fakehost_quick_mode_receives_every_stanza(mucd_bin):
+@pytest.mark.parametrize("extra", [[], ["--host-fanout"]], ids=["copies", "host-fanout"])
+def test_fakehost_quick_mode_receives_every_stanza(mucd_bin, extra):
     tool = require(fakehost_binary())
-    proc = subprocess.run([tool, "--mucd", mucd_bin, "--quick", "--timeout", "20"],
+    proc = subprocess.run([tool, "--mucd", mucd_bin, "--quick", "--timeout", "20", *extra],
                           capture_output=True, text=True, timeout=60, env=bench_env())
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
@@ -53,7 +56,8 @@ def test_end_to_end_quick_mode_through_prosody_receives_every_stanza(mucd_bin):
                           capture_output=True, text=True, timeout=120, env=bench_env())
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
-    assert "Prosody built-in MUC vs Prosody + mucd" in out, out
+    assert "Prosody built-in MUC vs Prosody + mucd (mod_mucd_fanout)" in out, out
+    assert "Prosody built-in MUC vs Prosody + mucd (plain XEP-0114, no module)" in out, out
     assert "e2e-quick" in out and "FAILED" not in out, out
 
 
