@@ -291,7 +291,11 @@ accounts=$(awk '/^[ \t]*jid:/ { split($2, j, "[@/]"); user = j[1] }
   "${neutral_seeds[@]}" | sort -u)
 while read -r account password; do
   podman exec "$ejabberd_name" ejabberdctl register "$account" localhost "$password" \
-    >>"$work/ejabberd-accounts.log" 2>&1 || { cat "$work/ejabberd-accounts.log"; fail "ejabberdctl register $account failed"; }
+    >>"$work/ejabberd-accounts.log" 2>&1 || {
+    cat "$work/ejabberd-accounts.log"
+    echo "--- ejabberd:"; podman logs "$ejabberd_name" 2>&1 | tail -n 40
+    fail "ejabberdctl register $account failed"
+  }
 done <<<"$accounts"
 wait_healthy "$mucd2_name" "$ejabberd_name"
 say "health check: healthy behind ejabberd, after $(elapsed)"

@@ -12,7 +12,7 @@
 %% ejabberd's virtual hosts; only the component itself can send from such a domain.
 %%
 %% Build and load (Debian's ejabberd 23.01; erlc is in erlang-base):
-%%     erlc -I /usr/lib/erlang/lib/p1_xmpp-*/include -o DIR mod_mucd_fanout.erl
+%%     erlc -I /usr/lib/erlang/lib/p1_xmpp-*/include -pa EJABBERD_EBIN -o DIR mod_mucd_fanout.erl
 %%     ejabberd started with DIR on its code path (ERL_LIBS, or `erl -pa DIR`), and in ejabberd.yml:
 %%     modules:
 %%       mod_mucd_fanout: {}

@@ -79,7 +79,9 @@ def compile_fanout_module(out_dir):
     """Compiles mod_mucd_fanout.erl into out_dir (erlc from Debian's erlang-base, p1_xmpp's
     headers from the ejabberd package's dependencies)."""
     includes = glob.glob("/usr/lib/erlang/lib/p1_xmpp-*/include")
-    ebins = glob.glob(os.path.join(ERL_LIBS, "ejabberd-*", "ebin"))
+    # (The package has two ejabberd-* folders; the one with the router is the application.)
+    ebins = [os.path.dirname(p) for p in
+             glob.glob(os.path.join(ERL_LIBS, "ejabberd-*", "ebin", "ejabberd_router.beam"))]
     if not os.access(ERLC, os.X_OK) or not includes or not ebins:
         raise EjabberdError(f"cannot build mod_mucd_fanout: needs {ERLC}, p1_xmpp's include "
                             "folder and ejabberd's ebin (apt-get install ejabberd)")
