@@ -643,7 +643,8 @@ Options (each also as --option=value):
   --max-occupants N     the most occupants a room admits (default: no limit);
                         its owners and admins always enter
   --host-fanout MODE    auto (default): after connecting, ask the server for
-                        mod_mucd_fanout (shipped with mucd for Prosody) and,
+                        mod_mucd_fanout (shipped with mucd for Prosody and
+                        ejabberd, in /usr/share/mucd) and,
                         if it answers, send each broadcast once with its list
                         of recipients instead of one copy per occupant;
                         off: always one copy per occupant
