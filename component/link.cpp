@@ -416,7 +416,7 @@ void Link::on_ended(Ending ending) {
 }
 
 void Link::on_stanza(const Stanza& stanza) {
-  if (take_fanout_answer(stanza)) return;
+  if (take_fanout_answer(stanza) || take_returned_fanout(stanza)) return;
   ++stats_.received;
   try {
     handler_.handle(stanza, *this);
@@ -656,6 +656,37 @@ void Link::ask_for_fanout() {
   output_.append(fmt::format(R"(<iq type="get" id="{}" from="{}" to="{}"><query xmlns="{}"/></iq>)",
                              fanout_question_, config_.domain, config_.domain, kFanoutNamespace));
   ++output_stanzas_;
+}
+
+bool Link::take_returned_fanout(const Stanza& stanza) {
+  if (stanza.to() != config_.domain) return false;
+  auto list = child_ns(stanza.root(), "fanout", kFanoutNamespace);
+  if (!list) return false;
+  // Only what we sent: from our domain or a JID at it (the server checks what we send).
+  std::string_view from = stanza.from();
+  auto at = from.find('@');
+  std::string_view domain = from.substr(at == std::string_view::npos ? 0 : at + 1);
+  domain = domain.substr(0, domain.find('/'));
+  if (domain != config_.domain) return false;
+  if (fanout_) {
+    fanout_ = false;
+    log::warn(
+        "{} handed a fan-out stanza back (mod_mucd_fanout unloaded?): sending its copies, and "
+        "one copy per recipient from now on",
+        server_text_);
+  }
+  std::string recipients = list.text().get();
+  Stanza copy = stanza;
+  copy.root().remove_child(child_ns(copy.root(), "fanout", kFanoutNamespace));
+  Broadcast broadcast(copy);
+  std::string_view rest = recipients;
+  while (!rest.empty()) {
+    auto end = rest.find('\n');
+    std::string_view to = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    if (!to.empty()) send_to(broadcast, to);
+  }
+  return true;
 }
 
 bool Link::take_fanout_answer(const Stanza& stanza) {

@@ -34,7 +34,9 @@
 // handshake the link asks for it (an iq to our own domain that the module answers and that
 // otherwise comes back to us), and while it is there, consecutive copies of the same broadcast
 // leave as one stanza to our domain listing the recipients. Nothing else changes: every other
-// stanza, and a broadcast to one recipient, goes out as before, in the same order.
+// stanza, and a broadcast to one recipient, goes out as before, in the same order. A fan-out
+// stanza that comes back (the module was unloaded while we were connected) is not lost: the link
+// sends its copies one by one and stops using fan-out.
 #pragma once
 
 #include <atomic>
@@ -166,6 +168,9 @@ class Link final : public Outbox {
   void ask_for_fanout();
   // Whether `stanza` is the answer to (or the return of) our question; acts on it if so.
   bool take_fanout_answer(const Stanza& stanza);
+  // Whether `stanza` is one of our fan-out stanzas handed back by a server that no longer
+  // expands them (the module was unloaded); if so, stops using fan-out and sends the copies.
+  bool take_returned_fanout(const Stanza& stanza);
   // Gives libstrophe our logger, or none (see the header comment).
   void set_library_logging(bool on);
   std::string describe(const Ending& ending) const;

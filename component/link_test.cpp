@@ -548,5 +548,29 @@ TEST(Link, HostFanoutOffNeverAsks) {
   EXPECT_NE(after.find("<message to=\"d@example.org/3\""), std::string::npos) << after;
 }
 
+TEST(Link, AFanoutStanzaHandedBackIsSentAsCopiesAndEndsFanout) {
+  LinkStats stats;
+  std::string after = fanout_session(
+      "<iq xmlns='jabber:component:accept' type='result' id='mucd-fanout-1' from='muc.test' "
+      "to='muc.test'/>"
+      // What a server without the module (unloaded since) does with a fan-out stanza: hands it
+      // to the component its `to` names, us.
+      "<message xmlns='jabber:component:accept' from='room@muc.test/n' to='muc.test' "
+      "type='groupchat'><body>back</body><fanout xmlns='urn:mucd:fanout:0'>p@example.org/1\n"
+      "q@example.org/2</fanout></message>",
+      broadcast_some, true, &stats);
+  for (const char* to : {"p@example.org/1", "q@example.org/2"}) {
+    EXPECT_NE(after.find(std::string("<message to=\"") + to +
+                         "\" type=\"groupchat\" from=\"room@muc.test/n\"><body>back</body>"
+                         "</message>"),
+              std::string::npos)
+        << to << " in " << after;
+  }
+  EXPECT_EQ(after.find("<fanout"), std::string::npos) << "fan-out is off from then on: " << after;
+  EXPECT_NE(after.find("<message to=\"a@example.org/1\""), std::string::npos) << after;
+  EXPECT_EQ(stats.fanouts, 0u);
+  EXPECT_EQ(stats.received, 1u) << "the handler never sees the returned stanza";
+}
+
 }  // namespace
 }  // namespace mucd::component
