@@ -97,6 +97,16 @@ def checked(mucd):
         raise SetupError(f"mucd exited with {mucd.returncode}:\n{mucd.diagnostics()}")
 
 
+@contextlib.contextmanager
+def attached(host, name):
+    """mucd attached to a started host; yields what the setup watches. A host with fan-out (its
+    mod_mucd_fanout loaded: each broadcast crosses the component stream once) must get it, one
+    without (plain XEP-0114: one copy per recipient) must not."""
+    with checked(mucd_for(host)) as mucd:
+        wait_for_fanout_answer(mucd, "expands fan-out" if host.fanout else "one copy per recipient")
+        yield host, [(name, host.pid), ("mucd", mucd.pid)]
+
+
 # A setup starts a host (and mucd) and yields (host, [(label, pid) to watch]). The first setup
 # of a host is the baseline the others are compared with.
 @contextlib.contextmanager
@@ -107,18 +117,9 @@ def prosody_builtin():
 
 @contextlib.contextmanager
 def prosody_mucd(fanout=True):
-    """Prosody with mucd attached: with mod_mucd_fanout on the component (each broadcast crosses
-    the component stream once) or, with fanout=False, plain XEP-0114 (one copy per recipient)."""
     with harness.ProsodyHost(muc=harness.EXTERNAL, log_level="info", fanout=fanout) as host:
-        with checked(mucd_for(host)) as mucd:
-            wait_for_fanout_answer(mucd, "expands fan-out" if fanout else "one copy per recipient")
-            yield host, [("prosody", host.pid), ("mucd", mucd.pid)]
-
-
-@contextlib.contextmanager
-def prosody_mucd_plain():
-    with prosody_mucd(fanout=False) as started:
-        yield started
+        with attached(host, "prosody") as started:
+            yield started
 
 
 @contextlib.contextmanager
@@ -129,18 +130,10 @@ def ejabberd_builtin():
 
 @contextlib.contextmanager
 def ejabberd_mucd(fanout=True):
-    """ejabberd with mucd attached: with mod_mucd_fanout (packaging/ejabberd/, compiled by the
-    harness) or, with fanout=False, plain XEP-0114."""
+    # mod_mucd_fanout: packaging/ejabberd/, compiled by the harness
     with harness.EjabberdHost(muc=harness.EXTERNAL, fanout=fanout) as host:
-        with checked(mucd_for(host)) as mucd:
-            wait_for_fanout_answer(mucd, "expands fan-out" if fanout else "one copy per recipient")
-            yield host, [("ejabberd", host.pid), ("mucd", mucd.pid)]
-
-
-@contextlib.contextmanager
-def ejabberd_mucd_plain():
-    with ejabberd_mucd(fanout=False) as started:
-        yield started
+        with attached(host, "ejabberd") as started:
+            yield started
 
 
 Setup = collections.namedtuple("Setup", "label title start")
@@ -149,11 +142,11 @@ HOSTS = {
     "prosody": [Setup("prosody", "Prosody built-in MUC", prosody_builtin),
                 Setup("prosody+mucd", "Prosody + mucd (mod_mucd_fanout)", prosody_mucd),
                 Setup("prosody+mucd-plain", "Prosody + mucd (plain XEP-0114, no module)",
-                      prosody_mucd_plain)],
+                      lambda: prosody_mucd(fanout=False))],
     "ejabberd": [Setup("ejabberd", "ejabberd built-in mod_muc", ejabberd_builtin),
                  Setup("ejabberd+mucd", "ejabberd + mucd (mod_mucd_fanout)", ejabberd_mucd),
                  Setup("ejabberd+mucd-plain", "ejabberd + mucd (plain XEP-0114, no module)",
-                       ejabberd_mucd_plain)],
+                       lambda: ejabberd_mucd(fanout=False))],
 }
 
 

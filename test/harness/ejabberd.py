@@ -36,6 +36,7 @@ import time
 from . import processes
 from .ports import LOOPBACK, free_ports, port_accepts
 from .binaries import REPO
+from .host import ServerHost
 from .prosody import ADMIN_JID, BUILTIN, EXTERNAL, MUC_DOMAIN, NONE, USER_HOST
 
 ERL = "/usr/bin/erl"
@@ -175,12 +176,13 @@ class EjabberdError(RuntimeError):
     pass
 
 
-class EjabberdHost:
+class EjabberdHost(ServerHost):
     """ejabberd in its own temp dir, started in the foreground and stopped by PID.
 
     The same surface as ProsodyHost where mucd's harness and the benchmarks use it: `muc`,
     `component_secret`, `server`, `component_server`, `pid`, `log_offset()`, `wait_for_log()`,
-    `diagnostics()`, and `authenticated_pattern` (the log line MucdProcess waits for).
+    `diagnostics()`, and `authenticated_pattern` (the log line MucdProcess waits for). `pid`
+    is beam.smp's (erl and erlexec exec into it).
     """
 
     authenticated_pattern = AUTHENTICATED
@@ -224,23 +226,6 @@ class EjabberdHost:
                                   extauth_path=self.extauth_path, fanout=self.fanout))
         self.proc = None
         self._log_start = 0
-
-    # -- addresses
-    @property
-    def server(self):
-        return f"{LOOPBACK}:{self.c2s_port}"
-
-    @property
-    def component_server(self):
-        return f"{LOOPBACK}:{self.component_port}"
-
-    @property
-    def pid(self):
-        """beam.smp's PID (erl and erlexec exec into it)."""
-        return self.proc.pid if self.proc else None
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
 
     def argv(self):
         # The VM options ejabberdctl passes (+P for many sessions); the Mnesia dir is an Erlang
@@ -298,42 +283,6 @@ class EjabberdHost:
         # The extauth programs read until EOF, which they get when the VM is gone.
         processes.wait_until(lambda: not processes.survivors(self.workdir), 5.0)
         return status
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    # -- logs
-    def log_text(self, whole=False):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                if not whole:
-                    f.seek(self._log_start)
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def log_offset(self):
-        return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
-
-    def wait_for_log(self, pattern, timeout=10.0, since=None, abort=None):
-        since = self._log_start if since is None else since
-        regex = re.compile(pattern)
-
-        def found():
-            if abort and abort():
-                return "aborted"
-            try:
-                with open(self.log_path, errors="replace") as f:
-                    f.seek(since)
-                    return regex.search(f.read())
-            except FileNotFoundError:
-                return None
-
-        result = processes.wait_until(found, timeout)
-        return None if result == "aborted" else result
 
     def diagnostics(self, lines=40):
         def tail(path):

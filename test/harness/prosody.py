@@ -6,6 +6,7 @@ import time
 
 from . import processes
 from .binaries import REPO
+from .host import ServerHost
 from .ports import LOOPBACK, free_ports, port_accepts
 
 MUC_DOMAIN = "conference.localhost"
@@ -88,7 +89,7 @@ class ProsodyError(RuntimeError):
     pass
 
 
-class ProsodyHost:
+class ProsodyHost(ServerHost):
     """A Prosody server in its own temp dir, started in the foreground and stopped by PID.
 
     Use as a context manager (or call start()/stop()); stop() also runs at interpreter exit for
@@ -133,24 +134,6 @@ class ProsodyHost:
         self.proc = None
         self._log_start = 0  # offset in prosody.log where the current run's lines begin
         self.starts = 0
-
-    # -- addresses
-    @property
-    def server(self):
-        """host:port of the c2s listener (what scansion clients connect to)."""
-        return f"{LOOPBACK}:{self.c2s_port}"
-
-    @property
-    def component_server(self):
-        """host:port of the component listener (what mucd connects to)."""
-        return f"{LOOPBACK}:{self.component_port}"
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
 
     # -- life cycle
     def start(self):
@@ -197,48 +180,7 @@ class ProsodyHost:
         self.stop()
         return self.start()
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
     # -- logs
-    def log_text(self, whole=False):
-        """Prosody's log file: the current run's part, or everything since the first start."""
-        try:
-            with open(self.log_path, errors="replace") as f:
-                if not whole:
-                    f.seek(self._log_start)
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def log_offset(self):
-        """A mark to pass to wait_for_log(since=...) so only later lines count."""
-        return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
-
-    def wait_for_log(self, pattern, timeout=10.0, since=None, abort=None):
-        """Waits until a log line after `since` (default: this run's start) matches the regex.
-
-        Returns the match, or None on timeout or as soon as abort() returns true.
-        """
-        since = self._log_start if since is None else since
-        regex = re.compile(pattern)
-
-        def found():
-            if abort and abort():
-                return "aborted"
-            try:
-                with open(self.log_path, errors="replace") as f:
-                    f.seek(since)
-                    return regex.search(f.read())
-            except FileNotFoundError:
-                return None
-
-        result = processes.wait_until(found, timeout)
-        return None if result == "aborted" else result
-
     def count_in_log(self, pattern, whole=False):
         return len(re.findall(pattern, self.log_text(whole=whole)))
 
