@@ -408,8 +408,10 @@ void Link::on_ended(Ending ending) {
   output_.clear();
   output_stanzas_ = 0;
   gathered_count_ = 0;
+  bundling_ = false;
   // The next server (or the restarted one) may not have the module: ask again.
   fanout_ = false;
+  bundles_ = false;
   fanout_question_.clear();
   // Acted on (logged, backoff chosen) in the loop, outside libstrophe.
   ending_ = std::move(ending);
@@ -601,31 +603,57 @@ void Link::send_to(const Broadcast& broadcast, std::string_view to) {
     if (output_.size() >= kFlushBytes) flush_output();
     return;
   }
-  // The fan-out stanza is the broadcast plus the list: keep both well under the server's limit.
-  if (gathered_count_ > 0 &&
-      (gathered_->text() != broadcast.text() || gathered_list_.size() + size > kFanoutListBytes ||
-       gathered_->text().size() + gathered_list_.size() + size > kMaxStanzaBytes / 2)) {
+  if (gathered_count_ > 0) {
+    if (!bundling_ && gathered_->text() == broadcast.text()) {
+      // Another copy of the same broadcast. The fan-out stanza is the broadcast plus the list:
+      // keep both well under the server's limit.
+      if (gathered_list_.size() + size <= kFanoutListBytes &&
+          gathered_->text().size() + gathered_list_.size() + size <= kMaxStanzaBytes / 2) {
+        gathered_list_.push_back('\n');
+        append_attribute_value(gathered_list_, to);
+        ++gathered_count_;
+        return;
+      }
+    } else if (bundles_ && to == gathered_first_ && (bundling_ || gathered_count_ == 1)) {
+      // A different stanza for the same recipient (an occupant list, history): bundled.
+      if (!bundling_) {
+        bundle_.clear();
+        gathered_->append_to(bundle_, gathered_first_);
+        bundling_ = true;
+      }
+      if (bundle_.size() + size <= kMaxStanzaBytes / 2) {
+        broadcast.append_to(bundle_, to);
+        ++gathered_count_;
+        return;
+      }
+    }
     flush_gathered();
   }
-  if (gathered_count_ == 0) {
-    if (gathered_) {
-      *gathered_ = broadcast;
-    } else {
-      gathered_.emplace(broadcast);
-    }
-    gathered_first_.assign(to);
-    gathered_list_.clear();
+  if (gathered_) {
+    *gathered_ = broadcast;
   } else {
-    gathered_list_.push_back('\n');
+    gathered_.emplace(broadcast);
   }
+  gathered_first_.assign(to);
+  gathered_list_.clear();
   append_attribute_value(gathered_list_, to);
-  ++gathered_count_;
+  gathered_count_ = 1;
 }
 
 void Link::flush_gathered() {
   if (gathered_count_ == 0) return;
   if (gathered_count_ == 1) {
     gathered_->append_to(output_, gathered_first_);
+  } else if (bundling_) {
+    // The stanzas are the message's children after the marker, so that they stay in the
+    // stream's namespace.
+    fmt::format_to(std::back_inserter(output_),
+                   R"(<message from="{}" to="{}"><bundle xmlns="{}"/>)", config_.domain,
+                   config_.domain, kFanoutNamespace);
+    output_.append(bundle_);
+    output_.append("</message>");
+    bundling_ = false;
+    ++stats_.bundles;
   } else {
     fanout_child_.assign("<fanout xmlns=\"");
     fanout_child_.append(kFanoutNamespace);
@@ -661,7 +689,8 @@ void Link::ask_for_fanout() {
 bool Link::take_returned_fanout(const Stanza& stanza) {
   if (stanza.to() != config_.domain) return false;
   auto list = child_ns(stanza.root(), "fanout", kFanoutNamespace);
-  if (!list) return false;
+  auto bundle = list ? pugi::xml_node() : child_ns(stanza.root(), "bundle", kFanoutNamespace);
+  if (!list && !bundle) return false;
   // Only what we sent: from our domain or a JID at it (the server checks what we send).
   std::string_view from = stanza.from();
   auto at = from.find('@');
@@ -670,10 +699,22 @@ bool Link::take_returned_fanout(const Stanza& stanza) {
   if (domain != config_.domain) return false;
   if (fanout_) {
     fanout_ = false;
+    bundles_ = false;
     log::warn(
         "{} handed a fan-out stanza back (mod_mucd_fanout unloaded?): sending its copies, and "
         "one copy per recipient from now on",
         server_text_);
+  }
+  if (bundle) {
+    // The other children are stanzas of ours, each with its own `to`: sent as they are, after
+    // the usual checks.
+    for (auto child = stanza.root().first_child(); child; child = child.next_sibling()) {
+      if (child.type() != pugi::node_element || child == bundle) continue;
+      Stanza copy = Stanza::copy_of(child);
+      if (copy.attr("xmlns") == "jabber:component:accept") copy.remove_attr("xmlns");
+      send(copy);
+    }
+    return true;
   }
   std::string recipients = list.text().get();
   Stanza copy = stanza;
@@ -697,7 +738,11 @@ bool Link::take_fanout_answer(const Stanza& stanza) {
   fanout_question_.clear();
   if (stanza.type() == "result") {
     fanout_ = true;
-    log::info("{} expands fan-out (mod_mucd_fanout): one stanza per broadcast", server_text_);
+    // A module that also unpacks bundles says so with <bundle/> in its answer.
+    auto query = child_ns(stanza.root(), "query", kFanoutNamespace);
+    bundles_ = query && query.child("bundle");
+    log::info("{} expands fan-out (mod_mucd_fanout): one stanza per broadcast{}", server_text_,
+              bundles_ ? ", one per run of stanzas to one recipient" : "");
   } else if (stanza.type() == "get") {
     // Nothing on the server answered: it handed our own question back to us.
     log::info(

@@ -37,6 +37,13 @@
 // stanza, and a broadcast to one recipient, goes out as before, in the same order. A fan-out
 // stanza that comes back (the module was unloaded while we were connected) is not lost: the link
 // sends its copies one by one and stops using fan-out.
+//
+// Bundles: a joiner gets one presence per occupant already in the room, each different, so
+// fan-out cannot help there and the server would parse and process each as its own stanza. A
+// module that says so in its answer (<bundle/> in its <query/>) also takes consecutive stanzas
+// for one recipient as one stanza to our domain, <message> with an empty
+// <bundle xmlns='urn:mucd:fanout:0'/> followed by the stanzas, each with its own `to`; it routes
+// them one by one, in order. A bundle handed back is sent stanza by stanza, like a fan-out.
 #pragma once
 
 #include <atomic>
@@ -97,6 +104,7 @@ struct LinkStats {
   std::uint64_t handler_failures = 0;  // exceptions caught from the handler
   std::uint64_t sessions = 0;          // successful handshakes
   std::uint64_t fanouts = 0;           // stanzas handed to the host for fan-out
+  std::uint64_t bundles = 0;           // bundles of stanzas to one recipient handed to the host
 };
 
 class Link final : public Outbox {
@@ -134,8 +142,9 @@ class Link final : public Outbox {
   static constexpr std::chrono::seconds kFanoutQuestionTimeout{10};
 
   bool online() const { return state_ == State::Online; }
-  // Whether the host currently expands our fan-out stanzas.
+  // Whether the host currently expands our fan-out stanzas, and unpacks our bundles.
   bool host_fanout() const { return fanout_; }
+  bool host_bundles() const { return bundles_; }
   const LinkStats& stats() const { return stats_; }
 
  private:
@@ -215,6 +224,11 @@ class Link final : public Outbox {
   std::string gathered_first_;
   std::string gathered_list_;
   std::string fanout_child_;
+  // Bundling (a module that answers with <bundle/>): consecutive different stanzas for the same
+  // recipient (gathered_first_) leave as one; bundle_ holds them, each with its `to`.
+  bool bundles_ = false;
+  bool bundling_ = false;
+  std::string bundle_;
 
   // libstrophe objects, declared last so they are destroyed first: releasing the connection may
   // still call back into the members above. The logger outlives the context, the context the

@@ -572,5 +572,131 @@ TEST(Link, AFanoutStanzaHandedBackIsSentAsCopiesAndEndsFanout) {
   EXPECT_EQ(stats.received, 1u) << "the handler never sees the returned stanza";
 }
 
+constexpr const char* kBundlingAnswer =
+    "<iq xmlns='jabber:component:accept' type='result' id='mucd-fanout-1' from='muc.test' "
+    "to='muc.test'><query xmlns='urn:mucd:fanout:0'><bundle/></query></iq>";
+
+Broadcast occupant_presence(const std::string& nick) {
+  return Broadcast(make("<presence from='room@muc.test/" + nick + "'><x/></presence>"));
+}
+
+TEST(Link, WithABundlingHostModuleStanzasForOneRecipientLeaveAsOneBundle) {
+  LinkStats stats;
+  std::string after = fanout_session(
+      kBundlingAnswer,
+      [](Outbox& out) {
+        // A join: the occupant list for j, its presence to everyone, then more for j.
+        out.send_to(occupant_presence("a"), "j@example.org/1");
+        out.send_to(occupant_presence("b"), "j@example.org/1");
+        out.send_to(occupant_presence("c"), "j@example.org/1");
+        Broadcast joined = occupant_presence("j");
+        out.send_to(joined, "a@example.org/1");
+        out.send_to(joined, "b@example.org/1");
+        out.send_to(occupant_presence("k"), "j@example.org/1");
+        out.send(make("<message from='room@muc.test' to='j@example.org/1' id='between'/>"));
+        out.send_to(occupant_presence("l"), "j@example.org/1");
+        out.send_to(occupant_presence("m"), "x@example.org/1");
+      },
+      true, &stats);
+  const std::string bundle =
+      "<message from=\"muc.test\" to=\"muc.test\"><bundle xmlns=\"urn:mucd:fanout:0\"/>"
+      "<presence to=\"j@example.org/1\" from=\"room@muc.test/a\"><x/></presence>"
+      "<presence to=\"j@example.org/1\" from=\"room@muc.test/b\"><x/></presence>"
+      "<presence to=\"j@example.org/1\" from=\"room@muc.test/c\"><x/></presence></message>";
+  auto at = after.find(bundle);
+  ASSERT_NE(at, std::string::npos) << after;
+  auto fanout = after.find("<fanout xmlns=\"urn:mucd:fanout:0\">a@example.org/1\nb@example.org/1");
+  auto k = after.find("<presence to=\"j@example.org/1\" from=\"room@muc.test/k\">");
+  auto between = after.find("id=\"between\"");
+  auto l = after.find("<presence to=\"j@example.org/1\" from=\"room@muc.test/l\">");
+  auto m = after.find("<presence to=\"x@example.org/1\" from=\"room@muc.test/m\">");
+  EXPECT_LT(at, fanout) << after;
+  EXPECT_LT(fanout, k) << after;
+  EXPECT_LT(k, between) << after;
+  EXPECT_LT(between, l) << "nothing is bundled across another stanza: " << after;
+  EXPECT_LT(l, m) << after;
+  EXPECT_EQ(after.find("<bundle", at + bundle.size()), std::string::npos)
+      << "single stanzas leave plain: " << after;
+  EXPECT_EQ(stats.bundles, 1u);
+  EXPECT_EQ(stats.fanouts, 1u);
+  EXPECT_EQ(stats.sent, 10u) << "stanzas are counted, not bundles";
+}
+
+TEST(Link, BundlesStayUnderHalfTheStanzaLimit) {
+  LinkStats stats;
+  const std::string payload(1000, 'p');
+  const std::size_t count = 2 * kMaxStanzaBytes / payload.size();
+  std::string after = fanout_session(
+      kBundlingAnswer,
+      [&](Outbox& out) {
+        for (std::size_t i = 0; i < count; ++i) {
+          out.send_to(Broadcast(make("<presence from='room@muc.test/" + std::to_string(i) +
+                                     "'><status>" + payload + "</status></presence>")),
+                      "j@example.org/1");
+        }
+      },
+      true, &stats);
+  EXPECT_GE(stats.bundles, 4u);
+  std::size_t start = 0, bundles = 0;
+  while ((start = after.find("<message from=\"muc.test\" to=\"muc.test\"><bundle", start)) !=
+         std::string::npos) {
+    auto end = after.find("</message>", start);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end + 10 - start, kMaxStanzaBytes / 2);
+    start = end;
+    ++bundles;
+  }
+  EXPECT_EQ(bundles, stats.bundles);
+  EXPECT_NE(after.find("from=\"room@muc.test/" + std::to_string(count - 1) + "\""),
+            std::string::npos)
+      << "every stanza left";
+}
+
+TEST(Link, WithoutBundleInTheAnswerStanzasForOneRecipientLeaveOneByOne) {
+  LinkStats stats;
+  std::string after = fanout_session(
+      "<iq xmlns='jabber:component:accept' type='result' id='mucd-fanout-1' from='muc.test' "
+      "to='muc.test'><query xmlns='urn:mucd:fanout:0'/></iq>",
+      [](Outbox& out) {
+        out.send_to(occupant_presence("a"), "j@example.org/1");
+        out.send_to(occupant_presence("b"), "j@example.org/1");
+      },
+      true, &stats);
+  EXPECT_EQ(after.find("<bundle"), std::string::npos) << after;
+  EXPECT_NE(after.find("<presence to=\"j@example.org/1\" from=\"room@muc.test/b\">"),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(stats.bundles, 0u);
+}
+
+TEST(Link, ABundleHandedBackIsSentStanzaByStanzaAndEndsBundling) {
+  LinkStats stats;
+  std::string after = fanout_session(
+      std::string(kBundlingAnswer) +
+          "<message xmlns='jabber:component:accept' from='muc.test' to='muc.test'>"
+          "<bundle xmlns='urn:mucd:fanout:0'/>"
+          "<presence to='p@example.org/1' from='room@muc.test/a'><x/></presence>"
+          "<presence to='p@example.org/1' from='room@muc.test/b'><status>s</status></presence>"
+          "</message>",
+      [](Outbox& out) {
+        out.send_to(occupant_presence("c"), "j@example.org/1");
+        out.send_to(occupant_presence("d"), "j@example.org/1");
+      },
+      true, &stats);
+  EXPECT_NE(after.find("<presence to=\"p@example.org/1\" from=\"room@muc.test/a\"><x/></presence>"),
+            std::string::npos)
+      << after;
+  EXPECT_NE(after.find("<presence to=\"p@example.org/1\" from=\"room@muc.test/b\"><status>s"
+                       "</status></presence>"),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(after.find("<bundle"), std::string::npos) << "bundling is off from then on: " << after;
+  EXPECT_NE(after.find("<presence to=\"j@example.org/1\" from=\"room@muc.test/d\">"),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(stats.bundles, 0u);
+  EXPECT_EQ(stats.received, 1u) << "the handler never sees the returned bundle";
+}
+
 }  // namespace
 }  // namespace mucd::component

@@ -8,6 +8,12 @@
 -- line); the module removes that child and routes one copy per listed JID, the way Prosody's
 -- own MUC routes its broadcasts. Recipients see exactly what the component would have sent them.
 --
+-- A joiner gets one presence per occupant already in the room, each different, which fan-out
+-- cannot share. mucd then sends such a run of stanzas for one recipient as one <message/> to its
+-- own domain: an empty <bundle xmlns='urn:mucd:fanout:0'/> followed by the stanzas, each with
+-- its own 'to' and a 'from' at the component's domain; the module routes them in order, so
+-- Prosody processes one incoming stanza instead of one per occupant.
+--
 -- Only the component itself may use it: a <fanout/> from anywhere else is left alone (mucd then
 -- gets it like any stanza addressed to its domain). mucd asks whether the module is there after
 -- each connection (an iq get with <query xmlns='urn:mucd:fanout:0'/> to its own domain) and falls
@@ -45,16 +51,51 @@ local function expand(event)
 	return true;
 end
 
+local jid_host = require "util.jid".host;
+
+-- The children after the <bundle/> marker: stanzas of the component for one recipient.
+local function unbundle(stanza)
+	for _, child in ipairs(stanza.tags) do
+		if child.attr.xmlns == nil then
+			if child.attr.to and jid_host(child.attr.from) == host then
+				module:send(child);
+			else
+				module:log("warn", "Not routing a bundled <%s/> without 'to' or from outside %s", child.name, host);
+			end
+		end
+	end
+	return true;
+end
+
+local function expand_message(event)
+	local stanza = event.stanza;
+	if stanza:get_child("bundle", xmlns_fanout) and from_component(event.origin) then
+		return unbundle(stanza);
+	end
+	return expand(event);
+end
+
+-- Prosody reads a connection network_default_read_size bytes (4 KiB) at a time, and when more
+-- is waiting it reads the next chunk only after a timer tick (1 ms) of its event loop: at most a
+-- few MB/s from one connection. The component's stream carries every room's traffic; mucd's
+-- question (asked after each connection) is where the module makes that connection read more at
+-- once.
+local read_size = module:get_option_number("mucd_read_size", 256 * 1024);
+
 local function answer_probe(event)
 	local origin, stanza = event.origin, event.stanza;
 	if stanza.attr.type ~= "get" or not from_component(origin) then return; end
 	local query = stanza.tags[1];
 	if not query or query.name ~= "query" or query.attr.xmlns ~= xmlns_fanout then return; end
-	origin.send(st.reply(stanza):tag("query", { xmlns = xmlns_fanout }));
+	if origin.conn and origin.conn.set_mode and read_size > 0 then
+		origin.conn:set_mode(read_size);
+	end
+	-- <bundle/>: this module also routes bundles.
+	origin.send(st.reply(stanza):tag("query", { xmlns = xmlns_fanout }):tag("bundle"));
 	return true;
 end
 
 -- Before mod_component (priority -1), which would hand these to the component.
-module:hook("message/host", expand, 10);
+module:hook("message/host", expand_message, 10);
 module:hook("presence/host", expand, 10);
 module:hook("iq/host", answer_probe, 10);
