@@ -4,12 +4,8 @@
 %% mucd, an XEP-0114 component, sends a room's message or presence once, addressed to its own
 %% domain, with the recipients listed one JID per line in a
 %% <fanout xmlns='urn:mucd:fanout:0'/> child; this module removes the child and routes one copy
-%% per recipient, as mod_muc routes its broadcasts. A run of different stanzas for one recipient
-%% (the occupant list a joiner gets) comes as one <message/> to the domain: an empty
-%% <bundle xmlns='urn:mucd:fanout:0'/> followed by the stanzas, each with its own 'to' and a
-%% 'from' at the domain; the module routes them in order. It also answers mucd's question
-%% (<iq type='get'><query xmlns='urn:mucd:fanout:0'/></iq> to its own domain), with <bundle/> in
-%% the answer to say that it takes bundles.
+%% per recipient, as mod_muc routes its broadcasts. It also answers mucd's question
+%% (<iq type='get'><query xmlns='urn:mucd:fanout:0'/></iq> to its own domain).
 %%
 %% Only a component can use it: the stanza must come from the very domain it is addressed to,
 %% and that domain must be a route of its own (an ejabberd_service domain), not one of
@@ -30,7 +26,6 @@
 -include("xmpp.hrl").  % p1_xmpp's include folder: erlc -I .../p1_xmpp-*/include
 
 -define(NS_FANOUT, <<"urn:mucd:fanout:0">>).
--define(NS_STREAM_DEFAULT, <<"jabber:component:accept">>).
 
 start(_Host, _Opts) ->
     %% filter_packet is a global hook: every routed stanza passes through it.
@@ -76,27 +71,14 @@ from_component(Domain) ->
 handle(#iq{type = get, sub_els = [#xmlel{name = <<"query">>} = Query]} = Iq) ->
     case fxml:get_tag_attr_s(<<"xmlns">>, Query) of
         ?NS_FANOUT ->
-            Answer = Query#xmlel{children = [#xmlel{name = <<"bundle">>}]},
-            ejabberd_router:route(xmpp:make_iq_result(Iq, Answer)),
+            ejabberd_router:route(xmpp:make_iq_result(Iq, Query)),
             drop;
         _ ->
             Iq
     end;
 handle(#iq{} = Iq) ->
     Iq;
-handle(#message{from = #jid{lserver = Domain}} = Message) ->
-    Els = xmpp:get_els(Message),
-    case lists:any(fun is_bundle/1, Els) of
-        true ->
-            [route_bundled(Domain, El) || #xmlel{} = El <- Els, not is_bundle(El)],
-            drop;
-        false ->
-            expand(Message)
-    end;
 handle(Packet) ->
-    expand(Packet).
-
-expand(Packet) ->
     {Lists, Rest} = lists:partition(fun is_fanout/1, xmpp:get_els(Packet)),
     case Lists of
         [List | _] ->
@@ -112,23 +94,6 @@ is_fanout(#xmlel{name = <<"fanout">>} = El) ->
     fxml:get_tag_attr_s(<<"xmlns">>, El) == ?NS_FANOUT;
 is_fanout(_) ->
     false.
-
-is_bundle(#xmlel{name = <<"bundle">>} = El) ->
-    fxml:get_tag_attr_s(<<"xmlns">>, El) == ?NS_FANOUT;
-is_bundle(_) ->
-    false.
-
-%% A bundled stanza of the component: routed if it has a 'to' and comes from the domain.
-route_bundled(Domain, El) ->
-    try xmpp:decode(El, ?NS_STREAM_DEFAULT, [ignore_els]) of
-        Packet ->
-            case {xmpp:get_from(Packet), xmpp:get_to(Packet)} of
-                {#jid{lserver = Domain}, #jid{}} -> ejabberd_router:route(Packet);
-                _ -> ok
-            end
-    catch
-        _:_ -> ok  % mucd sends only stanzas it could send on their own; skip anything else
-    end.
 
 route_copy(Packet, Text) ->
     try jid:decode(Text) of
