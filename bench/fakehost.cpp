@@ -40,7 +40,8 @@ constexpr const char* kUsage =
   --mucd-arg ARG       extra argument for mucd (repeatable)
   --host-fanout        answer mucd's fan-out question and expand its fan-out stanzas
                        (one stanza per broadcast listing the recipients, as Prosody's
-                       and ejabberd's mod_mucd_fanout do); default: one copy per recipient
+                       and ejabberd's mod_mucd_fanout do) and its bundles (stanzas for
+                       one recipient, as Prosody's does); default: one copy per recipient
 )";
 
 struct Options {
@@ -283,14 +284,43 @@ class Run {
     throw std::runtime_error("mucd did not complete the XEP-0114 handshake");
   }
 
-  // With --host-fanout: answers mucd's question, and counts a fan-out stanza as one copy per
-  // listed recipient (each with that recipient as its `to`). False for any other stanza.
+  // Counts one stanza mucd sent (or one copy the host made) for its recipient.
+  void count(const Element& e, BenchClock::time_point t, Workload& workload) {
+    int room = 0, occupant = 0;
+    if (attribute(e.to, spec_.prefix, room, occupant)) {
+      workload.on_stanza(room, occupant, e, t);
+    } else {
+      workload.on_unattributed(e);
+    }
+  }
+
+  // With --host-fanout: answers mucd's question as mod_mucd_fanout for Prosody does (fan-out and
+  // bundles), counts a fan-out stanza as one copy per listed recipient (each with that recipient
+  // as its `to`) and a bundle as the stanzas it holds. False for any other stanza.
   bool host_fanout(Connection& connection, const Element& e, BenchClock::time_point t,
                    Workload& workload) {
     constexpr std::string_view kNs = "urn:mucd:fanout:0";
     if (e.name == "iq" && e.type == "get" && e.contains(kNs)) {
-      connection.queue(fmt::format(R"(<iq type="result" id="{}" from="{}" to="{}"/>)", e.id,
-                                   options_.domain, options_.domain));
+      connection.queue(fmt::format(
+          R"(<iq type="result" id="{}" from="{}" to="{}"><query xmlns="{}"><bundle/></query></iq>)",
+          e.id, options_.domain, options_.domain, kNs));
+      return true;
+    }
+    constexpr std::string_view kBundle = "<bundle xmlns=\"urn:mucd:fanout:0\"/>";
+    if (e.name == "message" && e.raw.find(kBundle) != std::string_view::npos) {
+      auto inner_at = e.raw.find(kBundle) + kBundle.size();
+      auto inner_end = e.raw.rfind("</message>");
+      if (inner_end == std::string_view::npos || inner_end < inner_at) return false;
+      bundle_scanner_.reset();
+      bundle_scanner_.feed(e.raw.data() + inner_at, inner_end - inner_at);
+      Element inner;
+      for (auto ev = bundle_scanner_.next(inner); ev == StreamScanner::Event::Stanza;
+           ev = bundle_scanner_.next(inner)) {
+        count(inner, t, workload);
+      }
+      if (bundle_scanner_.pending() != 0) {
+        throw std::runtime_error("a bundle from mucd does not hold whole stanzas");
+      }
       return true;
     }
     constexpr std::string_view kOpen = "<fanout xmlns=\"urn:mucd:fanout:0\">";
@@ -305,18 +335,12 @@ class Run {
       auto end = list.find('\n');
       copy.to = list.substr(0, end);
       list = end == std::string_view::npos ? std::string_view{} : list.substr(end + 1);
-      int room = 0, occupant = 0;
-      if (attribute(copy.to, spec_.prefix, room, occupant)) {
-        workload.on_stanza(room, occupant, copy, t);
-      } else {
-        workload.on_unattributed(copy);
-      }
+      count(copy, t, workload);
     }
     return true;
   }
 
   void drive(Connection& connection, Workload& workload) {
-    const std::string prefix = spec_.prefix;
     workload.start(BenchClock::now());
     auto last_progress = BenchClock::now();
     long long last_received = 0;
@@ -336,17 +360,12 @@ class Run {
         for (auto ev = connection.scanner().next(e); ev != StreamScanner::Event::NeedMore;
              ev = connection.scanner().next(e)) {
           if (ev == StreamScanner::Event::Stanza) {
-            int room = 0, occupant = 0;
             auto t = BenchClock::now();
             if (options_.host_fanout && e.to == options_.domain &&
                 host_fanout(connection, e, t, workload)) {
               continue;
             }
-            if (attribute(e.to, prefix, room, occupant)) {
-              workload.on_stanza(room, occupant, e, t);
-            } else {
-              workload.on_unattributed(e);
-            }
+            count(e, t, workload);
           } else {
             throw std::runtime_error(ev == StreamScanner::Event::Error
                                          ? "mucd sent something that is not XML"
@@ -376,6 +395,7 @@ class Run {
  private:
   const Options& options_;
   WorkloadSpec spec_;
+  StreamScanner bundle_scanner_;  // splits a bundle's stanzas (--host-fanout)
   pid_t mucd_pid_ = 0;
 };
 
