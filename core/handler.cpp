@@ -58,6 +58,14 @@ void append_attribute_value(std::string& out, std::string_view value) {
   out.append(value.data() + clean, value.size() - clean);
 }
 
+void append_attribute(std::string& out, std::string_view name, std::string_view value) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  append_attribute_value(out, value);
+  out += '"';
+}
+
 namespace {
 
 constexpr std::string_view kToOpen = " to=\"";

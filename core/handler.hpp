@@ -47,6 +47,8 @@ class Broadcast {
 
 // Appends `value` escaped for a double-quoted XML attribute.
 void append_attribute_value(std::string& out, std::string_view value);
+// Appends ` name="value"`, the value escaped: one attribute of a start tag written as text.
+void append_attribute(std::string& out, std::string_view name, std::string_view value);
 
 // Where a handler puts the stanzas it wants sent. The link implements it over the socket; engine
 // tests implement it as a recording list. Stanzas go out in the order they are given, whichever

@@ -243,11 +243,7 @@ void Room::append_items(std::string& out, const Occupant& occupant, bool anonymo
                         const ItemExtras& extras) const {
   Affiliation affiliation = affiliation_of(occupant.bare_jid());
   auto attribute = [&](std::string_view name, std::string_view value) {
-    out += ' ';
-    out += name;
-    out += "=\"";
-    append_attribute_value(out, value);
-    out += '"';
+    append_attribute(out, name, value);
   };
   // As add_item() builds it, attribute for attribute and child for child.
   auto item = [&](const std::string* jid) {

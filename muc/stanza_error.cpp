@@ -142,11 +142,7 @@ std::string reply_text(const Stanza& original) {
   out += '<';
   out += original.name();
   auto attribute = [&](std::string_view name, std::string_view value) {
-    out += ' ';
-    out += name;
-    out += "=\"";
-    append_attribute_value(out, value);
-    out += '"';
+    append_attribute(out, name, value);
   };
   // As reply_to() sets them, in its order.
   if (original.has_attr("from")) attribute("to", original.from());

@@ -34,7 +34,7 @@ import re
 import time
 
 from . import processes
-from .ports import LOOPBACK, free_ports, port_accepts
+from .ports import LOOPBACK, port_accepts
 from .binaries import REPO
 from .host import ServerHost
 from .prosody import ADMIN_JID, BUILTIN, EXTERNAL, MUC_DOMAIN, NONE, USER_HOST
@@ -193,25 +193,14 @@ class EjabberdHost(ServerHost):
         if problem:
             raise EjabberdError(problem)
         self.muc = muc
-        if muc == EXTERNAL and component_secret is None:
-            component_secret = os.urandom(12).hex()
-        self.component_secret = component_secret
-        self.workdir = workdir or processes.make_workdir("ejabberd")
-        if c2s_port is None or component_port is None:
-            c2s, comp = free_ports(2)
-            c2s_port = c2s_port or c2s
-            component_port = component_port or comp
-        self.c2s_port = c2s_port
-        self.component_port = component_port
-        self.start_timeout = start_timeout
+        # mucd's component gets mod_mucd_fanout (as README.md recommends) unless fanout is False.
+        super().__init__("ejabberd", external=muc == EXTERNAL, component_secret=component_secret,
+                         workdir=workdir, c2s_port=c2s_port, component_port=component_port,
+                         start_timeout=start_timeout, fanout=fanout)
         self.config_path = os.path.join(self.workdir, "ejabberd.yml")
-        self.log_path = os.path.join(self.workdir, "ejabberd.log")
-        self.console_path = os.path.join(self.workdir, "ejabberd.console.log")
         self.spool_dir = os.path.join(self.workdir, "spool")
         self.extauth_path = os.path.join(self.workdir, "extauth.py")
         os.makedirs(self.spool_dir, exist_ok=True)
-        # mucd's component gets mod_mucd_fanout (as README.md recommends) unless fanout is False.
-        self.fanout = fanout and muc == EXTERNAL
         self.module_dir = os.path.join(self.workdir, "ebin")
         if self.fanout:
             compile_fanout_module(self.module_dir)
@@ -220,9 +209,9 @@ class EjabberdHost(ServerHost):
         os.chmod(self.extauth_path, 0o700)
         fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(render_config(workdir=self.workdir, c2s_port=c2s_port,
-                                  component_port=component_port, muc=muc,
-                                  component_secret=component_secret, log_level=log_level,
+            f.write(render_config(workdir=self.workdir, c2s_port=self.c2s_port,
+                                  component_port=self.component_port, muc=muc,
+                                  component_secret=self.component_secret, log_level=log_level,
                                   extauth_path=self.extauth_path, fanout=self.fanout))
         self.proc = None
         self._log_start = 0

@@ -1,18 +1,39 @@
 """What the harness's throwaway XMPP servers (ProsodyHost, EjabberdHost) have in common: their
-loopback addresses, the process, the context-manager protocol and reading their log file.
+set-up (secret, workdir, ports, log paths), loopback addresses, the process, the
+context-manager protocol and reading their log file.
 
-A subclass sets `c2s_port`, `component_port`, `log_path`, `proc` (None until started) and
-`_log_start` (the offset in the log where the current run's lines begin), and provides start()
-and stop()."""
+A subclass calls ServerHost.__init__, sets `proc` (None until started) and `_log_start` (the
+offset in the log where the current run's lines begin), and provides start() and stop()."""
 
 import os
 import re
 
 from . import processes
-from .ports import LOOPBACK
+from .ports import LOOPBACK, free_ports
 
 
 class ServerHost:
+    def __init__(self, kind, *, external, component_secret, workdir, c2s_port, component_port,
+                 start_timeout, fanout):
+        """What every host sets up the same way: a component secret when mucd is to attach
+        (`external`), a workdir, free ports unless given, and `<kind>.log` and
+        `<kind>.console.log` in the workdir. `fanout`: whether mucd's component gets
+        mod_mucd_fanout (only an external component can)."""
+        self.fanout = fanout and external
+        if external and component_secret is None:
+            component_secret = os.urandom(12).hex()
+        self.component_secret = component_secret
+        self.workdir = workdir or processes.make_workdir(kind)
+        if c2s_port is None or component_port is None:
+            c2s, comp = free_ports(2)
+            c2s_port = c2s_port or c2s
+            component_port = component_port or comp
+        self.c2s_port = c2s_port
+        self.component_port = component_port
+        self.start_timeout = start_timeout
+        self.log_path = os.path.join(self.workdir, f"{kind}.log")
+        self.console_path = os.path.join(self.workdir, f"{kind}.console.log")
+
     # -- addresses
     @property
     def server(self):

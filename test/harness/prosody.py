@@ -7,7 +7,7 @@ import time
 from . import processes
 from .binaries import REPO
 from .host import ServerHost
-from .ports import LOOPBACK, free_ports, port_accepts
+from .ports import LOOPBACK, port_accepts
 
 MUC_DOMAIN = "conference.localhost"
 USER_HOST = "localhost"
@@ -106,29 +106,18 @@ class ProsodyHost(ServerHost):
                  component_port=None, log_level="debug", storage="internal", extra_global="",
                  extra_conference="", binary="prosody", start_timeout=10.0, fanout=True):
         self.muc = muc
-        self.fanout = fanout and muc == EXTERNAL
-        if muc == EXTERNAL and component_secret is None:
-            component_secret = os.urandom(12).hex()
-        self.component_secret = component_secret
-        self.workdir = workdir or processes.make_workdir("prosody")
-        if c2s_port is None or component_port is None:
-            c2s, comp = free_ports(2)
-            c2s_port = c2s_port or c2s
-            component_port = component_port or comp
-        self.c2s_port = c2s_port
-        self.component_port = component_port
+        super().__init__("prosody", external=muc == EXTERNAL, component_secret=component_secret,
+                         workdir=workdir, c2s_port=c2s_port, component_port=component_port,
+                         start_timeout=start_timeout, fanout=fanout)
         self.binary = binary
         self.log_level = log_level
-        self.start_timeout = start_timeout
         self.config_path = os.path.join(self.workdir, "prosody.cfg.lua")
-        self.log_path = os.path.join(self.workdir, "prosody.log")
-        self.console_path = os.path.join(self.workdir, "prosody.console.log")
         for sub in ("data", "certs"):
             os.makedirs(os.path.join(self.workdir, sub), exist_ok=True)
         with open(self.config_path, "w") as f:
-            f.write(render_config(workdir=self.workdir, c2s_port=c2s_port,
-                                  component_port=component_port, muc=muc,
-                                  component_secret=component_secret, log_level=log_level,
+            f.write(render_config(workdir=self.workdir, c2s_port=self.c2s_port,
+                                  component_port=self.component_port, muc=muc,
+                                  component_secret=self.component_secret, log_level=log_level,
                                   storage=storage, extra_global=extra_global,
                                   extra_conference=extra_conference, fanout=fanout))
         self.proc = None
