@@ -40,8 +40,9 @@ constexpr const char* kUsage =
   --mucd-arg ARG       extra argument for mucd (repeatable)
   --host-fanout        answer mucd's fan-out question and expand its fan-out stanzas
                        (one stanza per broadcast listing the recipients, as Prosody's
-                       and ejabberd's mod_mucd_fanout do) and its bundles (stanzas for
-                       one recipient, as Prosody's does); default: one copy per recipient
+                       and ejabberd's mod_mucd_fanout do), its bundles (stanzas for
+                       one recipient) and copies of presences it asked the host to keep
+                       (as Prosody's does); default: one copy per recipient
 )";
 
 struct Options {
@@ -294,16 +295,76 @@ class Run {
     }
   }
 
-  // With --host-fanout: answers mucd's question as mod_mucd_fanout for Prosody does (fan-out and
-  // bundles), counts a fan-out stanza as one copy per listed recipient (each with that recipient
-  // as its `to`) and a bundle as the stanzas it holds. False for any other stanza.
+  // A stanza mucd asked the host to keep (--host-fanout): its text, and the Element describing
+  // it, whose views point into that text.
+  struct Kept {
+    std::string generation;
+    std::string raw;
+    Element element;
+  };
+  static constexpr std::size_t kStoreSlots = 4096;
+
+  // The value of attribute `name` in the start tag `tag` (written name="value"), if there.
+  static std::optional<std::string_view> attribute_in(std::string_view tag, std::string_view name) {
+    std::string key = fmt::format(" {}=\"", name);
+    auto at = tag.find(key);
+    if (at == std::string_view::npos) return std::nullopt;
+    at += key.size();
+    auto end = tag.find('"', at);
+    if (end == std::string_view::npos) return std::nullopt;
+    return tag.substr(at, end - at);
+  }
+
+  // Keeps `e` in slot `slot` as generation `generation`, as the module would.
+  void keep(std::string_view slot_text, std::string_view generation, const Element& e) {
+    int slot = -1;
+    if (parse_index(slot_text, slot) != slot_text.size() || slot < 0 ||
+        static_cast<std::size_t>(slot) >= kStoreSlots) {
+      throw std::runtime_error(fmt::format("mucd asked to keep a stanza in slot {:?}", slot_text));
+    }
+    Kept& k = kept_[static_cast<std::size_t>(slot)];
+    k.generation.assign(generation);
+    k.raw.assign(e.raw);
+    auto rebase = [&](std::string_view v) {
+      if (v.empty()) return std::string_view{};
+      return std::string_view(k.raw).substr(static_cast<std::size_t>(v.data() - e.raw.data()),
+                                            v.size());
+    };
+    k.element =
+        Element{k.raw, rebase(e.name), rebase(e.to), rebase(e.from), rebase(e.type), rebase(e.id)};
+  }
+
+  // The kept stanza a <copy/> in a bundle names, addressed to the copy's `to`; throws when mucd
+  // names what it never asked the host to keep.
+  Element kept_copy(const Element& copy) {
+    std::string_view tag = copy.raw.substr(0, copy.raw.find('>'));
+    auto slot_text = attribute_in(tag, "slot");
+    auto generation = attribute_in(tag, "generation");
+    int slot = -1;
+    if (!slot_text || !generation || parse_index(*slot_text, slot) != slot_text->size() ||
+        slot < 0 || static_cast<std::size_t>(slot) >= kStoreSlots ||
+        kept_[static_cast<std::size_t>(slot)].generation != *generation || copy.to.empty()) {
+      throw std::runtime_error(
+          fmt::format("mucd sent a copy of a stanza it did not keep: {}", tag));
+    }
+    Element e = kept_[static_cast<std::size_t>(slot)].element;
+    e.to = copy.to;
+    return e;
+  }
+
+  // With --host-fanout: answers mucd's question as mod_mucd_fanout for Prosody does (fan-out,
+  // bundles, kept stanzas), counts a fan-out stanza as one copy per listed recipient (each with
+  // that recipient as its `to`) and a bundle as the stanzas it holds, a copy of a kept stanza as
+  // that stanza. False for any other stanza.
   bool host_fanout(Connection& connection, const Element& e, BenchClock::time_point t,
                    Workload& workload) {
     constexpr std::string_view kNs = "urn:mucd:fanout:0";
     if (e.name == "iq" && e.type == "get" && e.contains(kNs)) {
-      connection.queue(fmt::format(
-          R"(<iq type="result" id="{}" from="{}" to="{}"><query xmlns="{}"><bundle/></query></iq>)",
-          e.id, options_.domain, options_.domain, kNs));
+      kept_.assign(kStoreSlots, Kept{});
+      connection.queue(
+          fmt::format(R"(<iq type="result" id="{}" from="{}" to="{}"><query xmlns="{}"><bundle/>)"
+                      R"(<store slots="{}"/></query></iq>)",
+                      e.id, options_.domain, options_.domain, kNs, kStoreSlots));
       return true;
     }
     constexpr std::string_view kBundle = "<bundle xmlns=\"urn:mucd:fanout:0\"/>";
@@ -316,19 +377,31 @@ class Run {
       Element inner;
       for (auto ev = bundle_scanner_.next(inner); ev == StreamScanner::Event::Stanza;
            ev = bundle_scanner_.next(inner)) {
-        count(inner, t, workload);
+        if (inner.name == "copy") {
+          count(kept_copy(inner), t, workload);
+          ++copies_;
+        } else {
+          count(inner, t, workload);
+        }
       }
       if (bundle_scanner_.pending() != 0) {
         throw std::runtime_error("a bundle from mucd does not hold whole stanzas");
       }
       return true;
     }
-    constexpr std::string_view kOpen = "<fanout xmlns=\"urn:mucd:fanout:0\">";
+    constexpr std::string_view kOpen = "<fanout xmlns=\"urn:mucd:fanout:0\"";
     auto open = e.raw.find(kOpen);
     if (open == std::string_view::npos) return false;
-    auto list_at = open + kOpen.size();
+    auto tag_end = e.raw.find('>', open);
+    if (tag_end == std::string_view::npos) return false;
+    std::string_view tag = e.raw.substr(open, tag_end - open);
+    auto list_at = tag_end + 1;
     auto close = e.raw.find("</fanout>", list_at);
     if (close == std::string_view::npos) return false;
+    if (auto slot = attribute_in(tag, "store")) {
+      keep(*slot, attribute_in(tag, "generation").value_or(""), e);
+      ++kept_count_;
+    }
     std::string_view list = e.raw.substr(list_at, close - list_at);
     Element copy = e;
     while (!list.empty()) {
@@ -391,11 +464,15 @@ class Run {
 
  public:
   std::vector<std::pair<Phase, double>> driver_cpu_;
+  // With --host-fanout: stanzas mucd asked the host to keep, and copies of them it sent.
+  long long kept_count_ = 0;
+  long long copies_ = 0;
 
  private:
   const Options& options_;
   WorkloadSpec spec_;
   StreamScanner bundle_scanner_;  // splits a bundle's stanzas (--host-fanout)
+  std::vector<Kept> kept_;        // by slot (--host-fanout)
   pid_t mucd_pid_ = 0;
 };
 
@@ -434,6 +511,9 @@ int main_fakehost(int argc, char** argv) {
               line += fmt::format(" fakehost_busy_{}={:.2f}", phase_name(phase), cpu / ps.seconds);
             }
           }
+        }
+        if (options.host_fanout) {
+          line += fmt::format(" host_kept={} host_copies={}", run.kept_count_, run.copies_);
         }
         std::fprintf(stderr, "  ok:%s\n", line.c_str());
       }

@@ -648,7 +648,7 @@ Options (each also as --option=value):
                         if it answers, send each broadcast once with its list
                         of recipients instead of one copy per occupant (and,
                         with Prosody's, a joiner's occupant list as one
-                        bundle);
+                        bundle naming presences the module kept);
                         off: always one copy per occupant
   --status-file PATH    keep PATH holding 'connected', 'disconnected' or
                         'stopped' (default: none)

@@ -8,6 +8,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -412,6 +413,7 @@ void Link::on_ended(Ending ending) {
   // The next server (or the restarted one) may not have the module: ask again.
   fanout_ = false;
   bundles_ = false;
+  store_.reset(0);
   fanout_question_.clear();
   // Acted on (logged, backoff chosen) in the loop, outside libstrophe.
   ending_ = std::move(ending);
@@ -618,11 +620,11 @@ void Link::send_to(const Broadcast& broadcast, std::string_view to) {
       // A different stanza for the same recipient (an occupant list, history): bundled.
       if (!bundling_) {
         bundle_.clear();
-        gathered_->append_to(bundle_, gathered_first_);
+        append_bundled(*gathered_, gathered_first_);
         bundling_ = true;
       }
       if (bundle_.size() + size <= kMaxStanzaBytes / 2) {
-        broadcast.append_to(bundle_, to);
+        append_bundled(broadcast, to);
         ++gathered_count_;
         return;
       }
@@ -657,7 +659,16 @@ void Link::flush_gathered() {
   } else {
     fanout_child_.assign("<fanout xmlns=\"");
     fanout_child_.append(kFanoutNamespace);
-    fanout_child_.append("\">");
+    fanout_child_.push_back('"');
+    if (storable(*gathered_) && !store_.find(gathered_->text())) {
+      // A presence the host has not kept yet: an occupant's, which every later joiner's list
+      // repeats.
+      auto ref = store_.store(gathered_->text());
+      fmt::format_to(std::back_inserter(fanout_child_), R"( store="{}" generation="{}")", ref.slot,
+                     ref.generation);
+      ++stats_.stored;
+    }
+    fanout_child_.push_back('>');
     fanout_child_.append(gathered_list_);
     fanout_child_.append("</fanout>");
     gathered_->with_child(fanout_child_).append_to(output_, config_.domain);
@@ -666,6 +677,26 @@ void Link::flush_gathered() {
   output_stanzas_ += gathered_count_;
   gathered_count_ = 0;
   if (output_.size() >= kFlushBytes) flush_output();
+}
+
+bool Link::storable(const Broadcast& broadcast) const {
+  return store_.slots() > 0 && bundles_ && broadcast.name() == "presence" &&
+         broadcast.text().size() <= kStoreMaxBytes;
+}
+
+void Link::append_bundled(const Broadcast& broadcast, std::string_view to) {
+  if (storable(broadcast)) {
+    if (auto ref = store_.find(broadcast.text())) {
+      fmt::format_to(std::back_inserter(bundle_),
+                     R"(<copy xmlns="{}" slot="{}" generation="{}" to=")", kFanoutNamespace,
+                     ref->slot, ref->generation);
+      append_attribute_value(bundle_, to);
+      bundle_.append("\"/>");
+      ++stats_.copies;
+      return;
+    }
+  }
+  broadcast.append_to(bundle_, to);
 }
 
 void Link::flush_output() {
@@ -701,15 +732,24 @@ bool Link::take_returned_fanout(const Stanza& stanza) {
     fanout_ = false;
     bundles_ = false;
     log::warn(
-        "{} handed a fan-out stanza back (mod_mucd_fanout unloaded?): sending its copies, and "
-        "one copy per recipient from now on",
+        "{} handed a fan-out stanza back (mod_mucd_fanout unloaded or reloaded?): sending its "
+        "copies, one copy per recipient from now on, and asking for the module again",
         server_text_);
+    // A reloaded module answers (and fan-out resumes); an unloaded one hands the question back.
+    // Whatever else comes back meanwhile arrives before the answer, while the store still holds
+    // the texts it may name.
+    if (fanout_question_.empty()) ask_for_fanout();
   }
   if (bundle) {
     // The other children are stanzas of ours, each with its own `to`: sent as they are, after
     // the usual checks.
     for (auto child = stanza.root().first_child(); child; child = child.next_sibling()) {
       if (child.type() != pugi::node_element || child == bundle) continue;
+      if (std::string_view(child.name()) == "copy" &&
+          std::string_view(child.attribute("xmlns").value()) == kFanoutNamespace) {
+        send_copy_back(child);
+        continue;
+      }
       Stanza copy = Stanza::copy_of(child);
       if (copy.attr("xmlns") == "jabber:component:accept") copy.remove_attr("xmlns");
       send(copy);
@@ -730,6 +770,24 @@ bool Link::take_returned_fanout(const Stanza& stanza) {
   return true;
 }
 
+void Link::send_copy_back(pugi::xml_node copy) {
+  StanzaStore::Ref ref{copy.attribute("slot").as_uint(UINT32_MAX),
+                       copy.attribute("generation").as_uint()};
+  std::string_view to = copy.attribute("to").value();
+  auto text = store_.text_of(ref);
+  std::optional<Stanza> stanza = text ? Stanza::parse(*text) : std::nullopt;
+  if (!stanza || to.empty()) {
+    // The slot was reused since (or the session ended): the stanza is gone.
+    ++stats_.lost;
+    log::error(
+        "{} handed back a reference to kept stanza {} (generation {}) for {}, which mucd "
+        "no longer holds: that stanza is lost",
+        server_text_, ref.slot, ref.generation, to);
+    return;
+  }
+  send_to(Broadcast(*stanza), to);
+}
+
 bool Link::take_fanout_answer(const Stanza& stanza) {
   if (fanout_question_.empty() || stanza.name() != "iq" || stanza.id() != fanout_question_ ||
       stanza.from() != config_.domain) {
@@ -741,8 +799,14 @@ bool Link::take_fanout_answer(const Stanza& stanza) {
     // A module that also unpacks bundles says so with <bundle/> in its answer.
     auto query = child_ns(stanza.root(), "query", kFanoutNamespace);
     bundles_ = query && query.child("bundle");
-    log::info("{} expands fan-out (mod_mucd_fanout): one stanza per broadcast{}", server_text_,
-              bundles_ ? ", one per run of stanzas to one recipient" : "");
+    // And one that keeps stanzas for us, how many: <store slots='K'/>.
+    std::size_t slots = bundles_ ? query.child("store").attribute("slots").as_ullong() : 0;
+    store_.reset(std::min<std::size_t>(slots, kStoreSlots));
+    log::info("{} expands fan-out (mod_mucd_fanout): one stanza per broadcast{}{}", server_text_,
+              bundles_ ? ", one per run of stanzas to one recipient" : "",
+              store_.slots() > 0
+                  ? fmt::format(", keeping up to {} presences for joiners' lists", store_.slots())
+                  : std::string());
   } else if (stanza.type() == "get") {
     // Nothing on the server answered: it handed our own question back to us.
     log::info(

@@ -44,6 +44,18 @@
 // for one recipient as one stanza to our domain, <message> with an empty
 // <bundle xmlns='urn:mucd:fanout:0'/> followed by the stanzas, each with its own `to`; it routes
 // them one by one, in order. A bundle handed back is sent stanza by stanza, like a fan-out.
+//
+// Stored presences: in a room of N, each joiner's list repeats N presences the server has already
+// parsed, when it routed each occupant's own join. A module that offers it (<store slots='K'/> in
+// its answer) keeps up to K stanzas for us: a fan-out presence whose <fanout/> says
+// store='S' generation='G' is kept in slot S once routed, and a bundle may then hold
+// <copy xmlns='urn:mucd:fanout:0' slot='S' generation='G' to='...'/> in place of a stanza whose
+// text is exactly what slot S holds. The link decides what goes in which slot (StanzaStore, least
+// recently used first) and only refers to what it stored in this session; the module routes the
+// kept stanza re-addressed, so the recipient gets the very stanza it would have got. A module
+// that misses a slot (it was reloaded) hands the whole bundle back unrouted, and the link sends
+// the stanzas it named from its own copies. After anything handed back the link asks its
+// question again: a reloaded module answers (with an empty store), and fan-out resumes.
 #pragma once
 
 #include <atomic>
@@ -57,6 +69,7 @@
 
 #include "component/backoff.hpp"
 #include "component/cli.hpp"
+#include "component/stanza_store.hpp"
 #include "core/clock.hpp"
 #include "core/handler.hpp"
 
@@ -105,6 +118,9 @@ struct LinkStats {
   std::uint64_t sessions = 0;          // successful handshakes
   std::uint64_t fanouts = 0;           // stanzas handed to the host for fan-out
   std::uint64_t bundles = 0;           // bundles of stanzas to one recipient handed to the host
+  std::uint64_t stored = 0;            // presences the host was asked to keep
+  std::uint64_t copies = 0;            // stanzas sent as a reference to a kept one
+  std::uint64_t lost = 0;              // stanzas handed back that the link could not send again
 };
 
 class Link final : public Outbox {
@@ -138,6 +154,9 @@ class Link final : public Outbox {
   // for a component's stanza is 512 KiB.
   static constexpr std::size_t kFanoutListBytes = 64 * 1024;
   static constexpr std::string_view kFanoutNamespace = "urn:mucd:fanout:0";
+  // The most slots the link uses of a module's store, and the largest stanza it stores.
+  static constexpr std::size_t kStoreSlots = 4096;
+  static constexpr std::size_t kStoreMaxBytes = 2048;
   // How long the link waits for the answer before settling on one copy per recipient.
   static constexpr std::chrono::seconds kFanoutQuestionTimeout{10};
 
@@ -145,6 +164,8 @@ class Link final : public Outbox {
   // Whether the host currently expands our fan-out stanzas, and unpacks our bundles.
   bool host_fanout() const { return fanout_; }
   bool host_bundles() const { return bundles_; }
+  // Slots of the host's store the link uses (0: none).
+  std::size_t host_store_slots() const { return store_.slots(); }
   const LinkStats& stats() const { return stats_; }
 
  private:
@@ -174,11 +195,20 @@ class Link final : public Outbox {
   // Appends the gathered copies of one broadcast to the output buffer: one fan-out stanza, or
   // the plain copy when there is a single recipient.
   void flush_gathered();
+  // Whether the host's store may keep `broadcast`: a presence small enough, while the host keeps
+  // stanzas for us.
+  bool storable(const Broadcast& broadcast) const;
+  // Appends one stanza of a bundle: a <copy/> of a kept stanza when the host holds its text,
+  // otherwise the stanza itself.
+  void append_bundled(const Broadcast& broadcast, std::string_view to);
+  // Sends the stanza a <copy/> handed back by the host names, from the link's own copy.
+  void send_copy_back(pugi::xml_node copy);
   void ask_for_fanout();
   // Whether `stanza` is the answer to (or the return of) our question; acts on it if so.
   bool take_fanout_answer(const Stanza& stanza);
   // Whether `stanza` is one of our fan-out stanzas handed back by a server that no longer
-  // expands them (the module was unloaded); if so, stops using fan-out and sends the copies.
+  // expands them (the module was unloaded or reloaded); if so, stops using fan-out, sends the
+  // copies, and asks for the module again.
   bool take_returned_fanout(const Stanza& stanza);
   // Gives libstrophe our logger, or none (see the header comment).
   void set_library_logging(bool on);
@@ -229,6 +259,8 @@ class Link final : public Outbox {
   bool bundles_ = false;
   bool bundling_ = false;
   std::string bundle_;
+  // What the host keeps for us (a module that answers with <store/>): off between sessions.
+  StanzaStore store_;
 
   // libstrophe objects, declared last so they are destroyed first: releasing the connection may
   // still call back into the members above. The logger outlives the context, the context the

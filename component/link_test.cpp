@@ -429,11 +429,14 @@ TEST(Link, WhitespaceKeepalivePassesTheChecks) {
 
 // Runs a link against a fake host that answers the fan-out question with `answer` (a stanza, or
 // "echo" to hand the question back as a host without mod_mucd_fanout does, or "" to ignore it),
-// then sends one message; the handler answers it with `respond`. Returns what the host read
-// after that message.
+// then sends one message; the handler answers it with `respond`. Then, if `later` is not empty,
+// the host sends it and another message, which the handler answers with `respond_later` (if
+// given) and one more stanza the host waits for. Returns what the host read after that first
+// message.
 std::string fanout_session(std::string answer, std::function<void(Outbox&)> respond,
                            bool ask = true, LinkStats* stats_out = nullptr,
-                           bool* asked_out = nullptr) {
+                           bool* asked_out = nullptr, std::string later = "",
+                           std::function<void(Outbox&)> respond_later = nullptr) {
   FakeHost host;
   host.listen();
   SystemClock clock;
@@ -457,12 +460,23 @@ std::string fanout_session(std::string answer, std::function<void(Outbox&)> resp
         "<message xmlns='jabber:component:accept' from='alice@example.org/phone' "
         "to='room@muc.test' type='groupchat' id='go'><body>go</body></message>");
     peer->read_until("id=\"done\"", 5s, mark);
+    if (!later.empty()) {
+      peer->send(later);
+      peer->send(
+          "<message xmlns='jabber:component:accept' from='alice@example.org/phone' "
+          "to='room@muc.test' type='groupchat' id='again'><body>again</body></message>");
+      peer->read_until("id=\"done-again\"", 5s, mark);
+    }
     after = peer->received().substr(mark);
     stop.store(true);
     peer->read_until("</stream:stream>", 2s, mark);
     peer->send("</stream:stream>");
   });
   handler.on_handle = [&](const Stanza& stanza, Outbox& out) {
+    if (stanza.id() == "again") {
+      if (respond_later) respond_later(out);
+      out.send(make("<message from='room@muc.test' to='z@example.org' id='done-again'/>"));
+    }
     if (stanza.id() != "go") return;
     respond(out);
     out.send(make("<message from='room@muc.test' to='z@example.org' id='done'/>"));
@@ -696,6 +710,141 @@ TEST(Link, ABundleHandedBackIsSentStanzaByStanzaAndEndsBundling) {
       << after;
   EXPECT_EQ(stats.bundles, 0u);
   EXPECT_EQ(stats.received, 1u) << "the handler never sees the returned bundle";
+}
+
+constexpr const char* kStoringAnswer =
+    "<iq xmlns='jabber:component:accept' type='result' id='mucd-fanout-1' from='muc.test' "
+    "to='muc.test'><query xmlns='urn:mucd:fanout:0'><bundle/><store slots='8'/></query></iq>";
+
+// Two joins into a room of a and b: c's presence reaches both, then d gets a, b and c.
+void two_joins(Outbox& out) {
+  Broadcast c = occupant_presence("c");
+  out.send_to(c, "a@example.org/1");
+  out.send_to(c, "b@example.org/1");
+  Broadcast message(
+      make("<message type='groupchat' from='room@muc.test/c'><body>hi</body>"
+           "</message>"));
+  out.send_to(message, "a@example.org/1");
+  out.send_to(message, "b@example.org/1");
+  out.send_to(occupant_presence("a"), "d@example.org/1");
+  out.send_to(occupant_presence("b"), "d@example.org/1");
+  out.send_to(c, "d@example.org/1");
+}
+
+TEST(Link, WithAStoringHostModuleAJoinersListCarriesCopiesOfKeptPresences) {
+  LinkStats stats;
+  std::string after = fanout_session(kStoringAnswer, two_joins, true, &stats);
+  const std::string kept =
+      "<presence to=\"muc.test\" from=\"room@muc.test/c\"><x/><fanout "
+      "xmlns=\"urn:mucd:fanout:0\" store=\"0\" generation=\"1\">a@example.org/1\n"
+      "b@example.org/1</fanout></presence>";
+  auto at = after.find(kept);
+  ASSERT_NE(at, std::string::npos) << after;
+  EXPECT_NE(after.find("<body>hi</body><fanout xmlns=\"urn:mucd:fanout:0\">"), std::string::npos)
+      << "only presences are kept: " << after;
+  const std::string bundle =
+      "<message from=\"muc.test\" to=\"muc.test\"><bundle xmlns=\"urn:mucd:fanout:0\"/>"
+      "<presence to=\"d@example.org/1\" from=\"room@muc.test/a\"><x/></presence>"
+      "<presence to=\"d@example.org/1\" from=\"room@muc.test/b\"><x/></presence>"
+      "<copy xmlns=\"urn:mucd:fanout:0\" slot=\"0\" generation=\"1\" to=\"d@example.org/1\"/>"
+      "</message>";
+  auto bundled = after.find(bundle);
+  ASSERT_NE(bundled, std::string::npos) << after;
+  EXPECT_LT(at, bundled) << after;
+  EXPECT_EQ(stats.stored, 1u);
+  EXPECT_EQ(stats.copies, 1u);
+  EXPECT_EQ(stats.sent, 8u) << "a copy of a kept stanza is counted as the stanza";
+}
+
+TEST(Link, WithoutStoreInTheAnswerNothingIsKept) {
+  LinkStats stats;
+  std::string after = fanout_session(kBundlingAnswer, two_joins, true, &stats);
+  EXPECT_EQ(after.find("store="), std::string::npos) << after;
+  EXPECT_EQ(after.find("<copy"), std::string::npos) << after;
+  EXPECT_NE(after.find("<presence to=\"d@example.org/1\" from=\"room@muc.test/c\"><x/></presence>"),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(stats.stored, 0u);
+  EXPECT_EQ(stats.copies, 0u);
+}
+
+TEST(Link, AStanzaTooBigToKeepIsSentWhole) {
+  LinkStats stats;
+  const std::string status(Link::kStoreMaxBytes, 's');
+  std::string after = fanout_session(
+      kStoringAnswer,
+      [&](Outbox& out) {
+        Broadcast big(
+            make("<presence from='room@muc.test/c'><status>" + status + "</status></presence>"));
+        out.send_to(big, "a@example.org/1");
+        out.send_to(big, "b@example.org/1");
+        out.send_to(occupant_presence("a"), "d@example.org/1");
+        out.send_to(big, "d@example.org/1");
+      },
+      true, &stats);
+  EXPECT_EQ(after.find("store="), std::string::npos) << after;
+  EXPECT_NE(after.find("<presence to=\"d@example.org/1\" from=\"room@muc.test/c\"><status>"),
+            std::string::npos);
+  EXPECT_EQ(stats.stored, 0u);
+  EXPECT_EQ(stats.copies, 0u);
+}
+
+TEST(Link, CopiesHandedBackAreSentFromTheLinksOwnTextsAndEndBundling) {
+  LinkStats stats;
+  std::string after = fanout_session(
+      kStoringAnswer, two_joins, true, &stats, nullptr,
+      // A module reloaded since: the bundle comes back, naming slot 0 (kept above) and slot 5
+      // (never filled).
+      "<message xmlns='jabber:component:accept' from='muc.test' to='muc.test'>"
+      "<bundle xmlns='urn:mucd:fanout:0'/>"
+      "<presence to='p@example.org/1' from='room@muc.test/a'><x/></presence>"
+      "<copy xmlns='urn:mucd:fanout:0' slot='0' generation='1' to='p@example.org/1'/>"
+      "<copy xmlns='urn:mucd:fanout:0' slot='5' generation='1' to='q@example.org/1'/>"
+      "</message>");
+  auto a = after.find("<presence to=\"p@example.org/1\" from=\"room@muc.test/a\"><x/></presence>");
+  auto c = after.find("<presence to=\"p@example.org/1\" from=\"room@muc.test/c\"><x/></presence>");
+  ASSERT_NE(a, std::string::npos) << after;
+  ASSERT_NE(c, std::string::npos) << after;
+  EXPECT_LT(a, c) << "in the bundle's order: " << after;
+  EXPECT_EQ(after.find("q@example.org"), std::string::npos) << after;
+  EXPECT_EQ(stats.lost, 1u) << "the stanza of a slot the link never filled is lost, and counted";
+  EXPECT_EQ(stats.received, 2u) << "the handler never sees the returned bundle";
+  EXPECT_NE(after.find("<query xmlns=\"urn:mucd:fanout:0\"/>", after.find("id=\"done\"")),
+            std::string::npos)
+      << "the link asks for the module again: " << after;
+}
+
+TEST(Link, AReloadedModuleAnswersTheQuestionAgainAndFanoutResumes) {
+  LinkStats stats;
+  std::string after = fanout_session(
+      kStoringAnswer, two_joins, true, &stats, nullptr,
+      "<message xmlns='jabber:component:accept' from='muc.test' to='muc.test'>"
+      "<bundle xmlns='urn:mucd:fanout:0'/>"
+      "<copy xmlns='urn:mucd:fanout:0' slot='0' generation='1' to='p@example.org/1'/>"
+      "</message>" +
+          std::string(kStoringAnswer),
+      [](Outbox& out) {
+        Broadcast c = occupant_presence("c");
+        out.send_to(c, "r@example.org/1");
+        out.send_to(c, "s@example.org/1");
+        out.send_to(occupant_presence("a"), "t@example.org/1");
+        out.send_to(c, "t@example.org/1");
+      });
+  auto resent = after.find("<presence to=\"p@example.org/1\" from=\"room@muc.test/c\">");
+  ASSERT_NE(resent, std::string::npos) << after;
+  // The answer emptied the module's store: c is kept again, in a new generation, before any copy.
+  auto kept = after.find(
+      "<fanout xmlns=\"urn:mucd:fanout:0\" store=\"0\" generation=\"2\">r@example.org/1\n"
+      "s@example.org/1</fanout>",
+      resent);
+  ASSERT_NE(kept, std::string::npos) << after;
+  EXPECT_NE(after.find("<copy xmlns=\"urn:mucd:fanout:0\" slot=\"0\" generation=\"2\" "
+                       "to=\"t@example.org/1\"/>",
+                       kept),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(stats.stored, 2u);
+  EXPECT_EQ(stats.copies, 2u);
 }
 
 }  // namespace

@@ -137,6 +137,12 @@ int serve(Options options) {
   };
   Link link(std::move(config), *engine, clock);
   LinkExit exit = link.run(g_stop);
+  const LinkStats& totals = link.stats();
+  log::info(
+      "sent {} stanzas in {} sessions: {} fan-out stanzas, {} bundles, {} presences kept by the "
+      "host and {} copies of them; {} dropped while disconnected, {} refused, {} lost",
+      totals.sent, totals.sessions, totals.fanouts, totals.bundles, totals.stored, totals.copies,
+      totals.dropped_offline, totals.refused, totals.lost);
   if (storage::Status s = engine->sync(); !s.ok()) {
     log::error("cannot sync the data directory {}: {}", options.data_dir, s.to_string());
   }

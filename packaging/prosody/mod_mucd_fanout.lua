@@ -14,6 +14,15 @@
 -- its own 'to' and a 'from' at the component's domain; the module routes them in order, so
 -- Prosody processes one incoming stanza instead of one per occupant.
 --
+-- In a room of N, each joiner's list repeats N presences Prosody has already parsed when it
+-- routed each occupant's own join. So the module keeps up to mucd_store_slots (4096) stanzas for
+-- mucd: a fan-out presence whose <fanout/> carries store='S' generation='G' is kept in slot S
+-- once routed, and a bundle may then hold <copy xmlns='urn:mucd:fanout:0' slot='S'
+-- generation='G' to='...'/>, which the module routes as the kept stanza addressed to 'to': the
+-- stanza mucd would have sent. mucd decides what goes where; the module only checks that each
+-- copy names what it holds, and hands a bundle that names anything else (after a reload of the
+-- module) back to mucd unrouted, which then sends those stanzas itself.
+--
 -- Only the component itself may use it: a <fanout/> from anywhere else is left alone (mucd then
 -- gets it like any stanza addressed to its domain). mucd asks whether the module is there after
 -- each connection (an iq get with <query xmlns='urn:mucd:fanout:0'/> to its own domain) and falls
@@ -24,11 +33,35 @@
 --     Component "conference.example.org"
 --         component_secret = "..."
 --         modules_enabled = { "mucd_fanout" }
+--         -- optional: mucd_read_size = 256 * 1024 (bytes read from mucd at once; 0: Prosody's
+--         -- default), mucd_store_slots = 4096 (presences kept for mucd; 0: none)
 
 local st = require "util.stanza";
 
 local xmlns_fanout = "urn:mucd:fanout:0";
 local host = module.host;
+
+-- Kept stanzas: slot number -> stanza, and the generation mucd gave it (as written).
+local store_slots = module:get_option_number("mucd_store_slots", 4096);
+local kept, kept_generation = {}, {};
+
+local function keep(slot_text, generation, stanza)
+	local slot = tonumber(slot_text);
+	if not slot or slot < 0 or slot >= store_slots or slot % 1 ~= 0 or not generation then
+		module:log("warn", "Not keeping a stanza for slot %q: outside this module's %d slots",
+			tostring(slot_text), store_slots);
+		return;
+	end
+	kept[slot], kept_generation[slot] = stanza, generation;
+end
+
+-- The kept stanza a <copy/> names, or nil.
+local function kept_copy(copy)
+	local slot = tonumber(copy.attr.slot);
+	if slot and kept_generation[slot] == copy.attr.generation and copy.attr.to then
+		return kept[slot];
+	end
+end
 
 -- Stanzas from the component connection itself (or from modules on this host).
 local function from_component(origin)
@@ -48,15 +81,32 @@ local function expand(event)
 		module:send(stanza);
 	end
 	stanza.attr.to = to;
+	if list.attr.store then
+		keep(list.attr.store, list.attr.generation, stanza);
+	end
 	return true;
 end
 
 local jid_host = require "util.jid".host;
 
--- The children after the <bundle/> marker: stanzas of the component for one recipient.
+-- The children after the <bundle/> marker: stanzas of the component for one recipient, and
+-- copies of kept ones.
 local function unbundle(stanza)
 	for _, child in ipairs(stanza.tags) do
-		if child.attr.xmlns == nil then
+		if child.name == "copy" and child.attr.xmlns == xmlns_fanout and not kept_copy(child) then
+			module:log("warn", "A bundle names kept stanza %s (generation %s), which this module "
+				.. "does not hold (was it reloaded?): handing the bundle back to the component",
+				tostring(child.attr.slot), tostring(child.attr.generation));
+			return; -- mod_component delivers it to mucd
+		end
+	end
+	for _, child in ipairs(stanza.tags) do
+		if child.attr.xmlns == xmlns_fanout and child.name == "copy" then
+			local kept_stanza = kept_copy(child);
+			kept_stanza.attr.to = child.attr.to;
+			module:send(kept_stanza);
+			kept_stanza.attr.to = host;
+		elseif child.attr.xmlns == nil then
 			if child.attr.to and jid_host(child.attr.from) == host then
 				module:send(child);
 			else
@@ -90,8 +140,14 @@ local function answer_probe(event)
 	if origin.conn and origin.conn.set_mode and read_size > 0 then
 		origin.conn:set_mode(read_size);
 	end
-	-- <bundle/>: this module also routes bundles.
-	origin.send(st.reply(stanza):tag("query", { xmlns = xmlns_fanout }):tag("bundle"));
+	-- A new session of mucd's: what the last one had kept is of no use.
+	kept, kept_generation = {}, {};
+	-- <bundle/>: this module also routes bundles; <store/>: and keeps stanzas for copies.
+	local answer = st.reply(stanza):tag("query", { xmlns = xmlns_fanout }):tag("bundle"):up();
+	if store_slots > 0 then
+		answer:tag("store", { slots = ("%d"):format(store_slots) });
+	end
+	origin.send(answer);
 	return true;
 end
 
