@@ -42,7 +42,7 @@ local xmlns_fanout = "urn:mucd:fanout:0";
 local host = module.host;
 
 -- Kept stanzas: slot number -> stanza, and the generation mucd gave it (as written).
-local store_slots = module:get_option_number("mucd_store_slots", 4096);
+local store_slots = math.max(0, math.floor(module:get_option_number("mucd_store_slots", 4096)));
 local kept, kept_generation = {}, {};
 
 local function keep(slot_text, generation, stanza)
