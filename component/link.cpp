@@ -687,11 +687,10 @@ bool Link::storable(const Broadcast& broadcast) const {
 void Link::append_bundled(const Broadcast& broadcast, std::string_view to) {
   if (storable(broadcast)) {
     if (auto ref = store_.find(broadcast.text())) {
-      fmt::format_to(std::back_inserter(bundle_),
-                     R"(<copy xmlns="{}" slot="{}" generation="{}" to=")", kFanoutNamespace,
-                     ref->slot, ref->generation);
-      append_attribute_value(bundle_, to);
-      bundle_.append("\"/>");
+      fmt::format_to(std::back_inserter(bundle_), R"(<copy xmlns="{}" slot="{}" generation="{}")",
+                     kFanoutNamespace, ref->slot, ref->generation);
+      append_attribute(bundle_, "to", to);
+      bundle_.append("/>");
       ++stats_.copies;
       return;
     }

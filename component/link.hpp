@@ -161,11 +161,8 @@ class Link final : public Outbox {
   static constexpr std::chrono::seconds kFanoutQuestionTimeout{10};
 
   bool online() const { return state_ == State::Online; }
-  // Whether the host currently expands our fan-out stanzas, and unpacks our bundles.
+  // Whether the host currently expands our fan-out stanzas.
   bool host_fanout() const { return fanout_; }
-  bool host_bundles() const { return bundles_; }
-  // Slots of the host's store the link uses (0: none).
-  std::size_t host_store_slots() const { return store_.slots(); }
   const LinkStats& stats() const { return stats_; }
 
  private:

@@ -789,7 +789,7 @@ TEST(Link, AStanzaTooBigToKeepIsSentWhole) {
   EXPECT_EQ(stats.copies, 0u);
 }
 
-TEST(Link, CopiesHandedBackAreSentFromTheLinksOwnTextsAndEndBundling) {
+TEST(Link, CopiesHandedBackAreSentFromTheLinksOwnTextsAndTheLinkAsksAgain) {
   LinkStats stats;
   std::string after = fanout_session(
       kStoringAnswer, two_joins, true, &stats, nullptr,
