@@ -9,7 +9,9 @@ against the server with mucd attached as its component.
     python3 bench/e2e.py --host ejabberd       # the same against ejabberd (apt-get install ejabberd)
 
 Setups, each with a fresh server (test/harness, on free loopback ports, log level info, no MUC
-archive): the server's built-in MUC; the server with a fresh mucd attached (on Prosody with
+archive), run one after another, or with --interleave all started at once and measured in turn
+(run 1 of every setup, then run 2 of every setup, ..., each once every server and mucd is idle),
+so that a slower stretch of the machine falls on every setup rather than on one: the server's built-in MUC; the server with a fresh mucd attached (on Prosody with
 mod_mucd_fanout for the component, as README.md recommends); and mucd over plain XEP-0114 (no
 module: one copy per recipient crosses the component stream). CPU is read from /proc for the server (Prosody, or
 ejabberd's beam.smp) and mucd and reported per 1,000 deliveries, for each and in total. Prints
@@ -40,13 +42,14 @@ def load_binary():
     return os.environ.get("MUCD_LOAD") or os.path.join(harness.build_dir(), "bench", "mucd-load")
 
 
-def run_load(host, label, watches, args, scenarios):
-    """Runs mucd-load against host; returns (exit status, parsed JSON or None)."""
+def run_load(host, label, watches, args, scenarios, runs=None):
+    """Runs mucd-load against host (args.runs runs unless runs is given); returns (exit status,
+    parsed JSON or None)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         json_path = f.name
     cmd = [load_binary(), "--server", host.server, "--user-domain", "localhost",
            "--muc-domain", harness.MUC_DOMAIN, "--label", label, "--json", json_path,
-           "--runs", str(args.runs), "--timeout", str(args.timeout),
+           "--runs", str(runs or args.runs), "--timeout", str(args.timeout),
            "--window", str(args.window)]
     cmd += ["--quick"] if args.quick else ["--scenario", ",".join(scenarios)]
     for name, pid in watches:
@@ -162,6 +165,84 @@ def run_setup(setup, args, scenarios):
     return result
 
 
+def run_interleaved(setups, args, scenarios):
+    """Starts every setup, then runs mucd-load once per setup in turn, args.runs times; returns
+    [(setup, exit status, merged JSON or None)] in the order of setups."""
+    statuses = {setup.label: 0 for setup in setups}
+    runs = {setup.label: [] for setup in setups}
+    try:
+        with contextlib.ExitStack() as stack:
+            started = [(setup, *stack.enter_context(setup.start())) for setup in setups]
+            pids = [pid for _, _, watches in started for _, pid in watches]
+            for k in range(args.runs):
+                for setup, host, watches in started:
+                    # The last run's server may still be busy (a storm's 500 occupants leaving
+                    # is another storm): nobody starts before everyone is idle.
+                    wait_until_idle(pids)
+                    print(f"e2e: run {k + 1}/{args.runs} of {setup.label}", file=sys.stderr,
+                          flush=True)
+                    status, data = run_load(host, setup.label, watches, args, scenarios, runs=1)
+                    statuses[setup.label] = statuses[setup.label] or status
+                    if data:
+                        runs[setup.label].append(data)
+    except (SetupError, harness.MucdError, harness.ProsodyError, harness.EjabberdError) as e:
+        print(f"e2e [interleaved]: {e}", file=sys.stderr)
+        statuses = {label: status or 1 for label, status in statuses.items()}
+    return [(setup, statuses[setup.label], merged(runs[setup.label])) for setup in setups]
+
+
+def cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
+
+
+def wait_until_idle(pids, interval=0.5, busy_share=0.05, timeout=120.0):
+    """Waits until the processes together use less than busy_share of a core over an interval
+    (or timeout seconds have passed: the run then starts anyway, and says so)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout
+    before = sum(cpu_ticks(pid) for pid in pids)
+    while time.monotonic() < deadline:
+        time.sleep(interval)
+        after = sum(cpu_ticks(pid) for pid in pids)
+        if (after - before) / tick < busy_share * interval:
+            return
+        before = after
+    print(f"e2e: the servers were still busy after {timeout:.0f} s; starting the run anyway",
+          file=sys.stderr, flush=True)
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def merged(datas):
+    """mucd-load's JSON of several invocations as if one had made all their runs: every
+    metric's values joined, its median, min and max taken again."""
+    if not datas:
+        return None
+    out = {"tool": datas[0].get("tool"), "scenarios": []}
+    for first in datas[0].get("scenarios", []):
+        same = [s for d in datas for s in d.get("scenarios", []) if s["name"] == first["name"]]
+        metrics = {}
+        for name in first["metrics"]:
+            values = [v for s in same for v in s["metrics"].get(name, {}).get("values", [])]
+            if values:
+                metrics[name] = {"median": median(values), "min": min(values),
+                                 "max": max(values), "values": values}
+        out["scenarios"].append({"name": first["name"], "spec": first.get("spec"),
+                                 "runs": sum(s.get("runs", 1) for s in same),
+                                 "metrics": metrics})
+    return out
+
+
 def metric(data, scenario, name):
     if not data:
         return None
@@ -254,6 +335,9 @@ def main():
     parser.add_argument("--json", help="write every setup's results and the comparison here")
     parser.add_argument("--quick", action="store_true",
                         help="one small run per setup; checks every stanza arrives")
+    parser.add_argument("--interleave", action="store_true",
+                        help="start every setup at once and run them in turn, one run each, "
+                             "--runs times (the machine's slower stretches fall on all setups)")
     args = parser.parse_args()
     for binary in (load_binary(), harness.mucd_binary()):
         problem = harness.missing(binary)
@@ -269,7 +353,10 @@ def main():
     scenarios = ["e2e-quick"] if args.quick else args.scenario.split(",")
 
     setups = HOSTS[args.host]
-    results = [(setup, *run_setup(setup, args, scenarios)) for setup in setups]
+    if args.interleave:
+        results = run_interleaved(setups, args, scenarios)
+    else:
+        results = [(setup, *run_setup(setup, args, scenarios)) for setup in setups]
     base, _, base_data = results[0]
     tables = []
     for setup, _, data in results[1:]:

@@ -2,6 +2,7 @@
 every expected stanza arrived: every join answered, every occupant got every presence and its
 subject, every occupant got exactly one copy of every message."""
 
+import json
 import os
 import subprocess
 import sys
@@ -63,6 +64,50 @@ def test_end_to_end_quick_mode_through_prosody_receives_every_stanza(mucd_bin):
     assert "Prosody built-in MUC vs Prosody + mucd (mod_mucd_fanout)" in out, out
     assert "Prosody built-in MUC vs Prosody + mucd (plain XEP-0114, no module)" in out, out
     assert "e2e-quick" in out and "FAILED" not in out, out
+
+
+def test_end_to_end_interleaved_runs_every_setup_in_turn(mucd_bin, tmp_path):
+    # --interleave starts the three setups at once and alternates their runs; each setup's
+    # figures are then the runs it was given, joined as if one mucd-load had made them.
+    require(load_binary())
+    out_json = tmp_path / "e2e.json"
+    proc = subprocess.run([sys.executable, os.path.join(BENCH, "e2e.py"), "--quick",
+                           "--interleave", "--runs", "2", "--json", str(out_json)],
+                          capture_output=True, text=True, timeout=180, env=bench_env())
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    order = [line.split(" of ")[1] for line in proc.stderr.splitlines()
+             if line.startswith("e2e: run ")]
+    setups = ["prosody", "prosody+mucd", "prosody+mucd-plain"]
+    assert order == setups * 2, out
+    data = json.loads(out_json.read_text())
+    for label in setups:
+        [scenario] = data[label]["scenarios"]
+        assert scenario["runs"] == 2, data[label]
+        deliveries = scenario["metrics"]["deliveries_per_s"]
+        assert len(deliveries["values"]) == 2, deliveries
+        assert deliveries["min"] <= deliveries["median"] <= deliveries["max"], deliveries
+
+
+def test_end_to_end_merges_the_runs_of_several_invocations():
+    sys.path.insert(0, BENCH)
+    try:
+        import e2e
+    finally:
+        sys.path.remove(BENCH)
+
+    def invocation(*values):
+        return {"tool": "mucd-load", "scenarios": [
+            {"name": "s", "spec": "1 room", "runs": len(values),
+             "metrics": {"joins_per_s": {"median": 0, "min": 0, "max": 0,
+                                         "values": list(values)}}}]}
+
+    joined = e2e.merged([invocation(5.0), invocation(1.0, 4.0), invocation(2.0)])
+    [scenario] = joined["scenarios"]
+    assert scenario["runs"] == 4 and scenario["spec"] == "1 room"
+    assert scenario["metrics"]["joins_per_s"] == {"median": 3.0, "min": 1.0, "max": 5.0,
+                                                  "values": [5.0, 1.0, 4.0, 2.0]}
+    assert e2e.merged([]) is None
 
 
 # ejabberd (bench/e2e.py --host ejabberd) is not run here: it needs Debian's ejabberd package,
