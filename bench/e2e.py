@@ -9,14 +9,16 @@ against the server with mucd attached as its component.
     python3 bench/e2e.py --host ejabberd       # the same against ejabberd (apt-get install ejabberd)
 
 Setups, each with a fresh server (test/harness, on free loopback ports, log level info, no MUC
-archive), run one after another, or with --interleave all started at once and measured in turn
-(run 1 of every setup, then run 2 of every setup, ..., each once every server and mucd is idle),
-so that a slower stretch of the machine falls on every setup rather than on one: the server's built-in MUC; the server with a fresh mucd attached (on Prosody with
+archive): the server's built-in MUC; the server with a fresh mucd attached (with the host's
 mod_mucd_fanout for the component, as README.md recommends); and mucd over plain XEP-0114 (no
-module: one copy per recipient crosses the component stream). CPU is read from /proc for the server (Prosody, or
-ejabberd's beam.smp) and mucd and reported per 1,000 deliveries, for each and in total. Prints
-both tables and a comparison table (mucd / built-in ratios); exits 1 if any run did not receive
-every expected stanza, 2 if something needed (a binary, ejabberd) is not installed.
+module: one copy per recipient crosses the component stream). They run one after another, or
+with --interleave all started at once and measured in turn (run 1 of every setup, then run 2
+of every setup, ..., each once every server and mucd is idle), so that a slower stretch of the
+machine falls on every setup rather than on one. CPU is read from /proc for the server
+(Prosody, or ejabberd's beam.smp) and mucd and reported per 1,000 deliveries, for each and in
+total. Prints both tables and a comparison table (mucd / built-in ratios); exits 1 if any run
+did not receive every expected stanza, 2 if something needed (a binary, ejabberd) is not
+installed.
 """
 
 import argparse

@@ -646,9 +646,9 @@ Options (each also as --option=value):
                         mod_mucd_fanout (shipped with mucd for Prosody and
                         ejabberd, in /usr/share/mucd) and,
                         if it answers, send each broadcast once with its list
-                        of recipients instead of one copy per occupant (and,
-                        with Prosody's, a joiner's occupant list as one
-                        bundle naming presences the module kept);
+                        of recipients instead of one copy per occupant (and
+                        a joiner's occupant list as one bundle naming
+                        presences the module kept);
                         off: always one copy per occupant
   --status-file PATH    keep PATH holding 'connected', 'disconnected' or
                         'stopped' (default: none)

@@ -7,9 +7,25 @@
 %% per recipient, as mod_muc routes its broadcasts. It also answers mucd's question
 %% (<iq type='get'><query xmlns='urn:mucd:fanout:0'/></iq> to its own domain).
 %%
-%% Only a component can use it: the stanza must come from the very domain it is addressed to,
-%% and that domain must be a route of its own (an ejabberd_service domain), not one of
-%% ejabberd's virtual hosts; only the component itself can send from such a domain.
+%% A joiner's occupant list is mostly presences the server already routed when each occupant
+%% joined. The module keeps up to store_slots of them for mucd (option, default 4096; 0 keeps
+%% none; its answer says <store slots='N'/>): a fan-out presence whose <fanout/> carries store='S' generation='G' is
+%% kept once routed, and the joiner's list then comes as one <message/> to the domain holding an
+%% empty <bundle xmlns='urn:mucd:fanout:0'/> followed by stanzas (each with its own 'to' and a
+%% 'from' at the domain) and <copy xmlns='urn:mucd:fanout:0' slot='S' generation='G' to='...'/>
+%% elements, each routed as the kept stanza addressed to 'to', in order. A bundle naming a
+%% stanza the module does not hold is handed to mucd unrouted (mucd then sends it itself).
+%% Kept stanzas and prepared JIDs live in the process dictionary of the component's connection
+%% process (where this hook runs): a new connection starts with none.
+%%
+%% Only a component can use it: the module sees only what components send (the
+%% component_send_packet hook, run in the component's connection process before ejabberd routes
+%% the stanza), and the stanza must come from the very domain it is addressed to, a route of the
+%% component's own (an ejabberd_service domain), not one of ejabberd's virtual hosts.
+%%
+%% Per copy it pays what mod_muc's own broadcasts pay and no more: the copies it routes do not
+%% pass through it again, and a recipient's JID is prepared once per connection (mucd names the
+%% same occupants in fan-out after fan-out), not once per copy.
 %%
 %% Build and load (Debian's ejabberd 23.01; erlc is in erlang-base):
 %%     erlc -I /usr/lib/erlang/lib/p1_xmpp-*/include -pa EJABBERD_EBIN -o DIR mod_mucd_fanout.erl
@@ -20,22 +36,25 @@
 
 -behaviour(gen_mod).
 
--export([start/2, stop/1, reload/3, depends/2, mod_options/1, mod_doc/0]).
--export([filter_packet/1]).
+-export([start/2, stop/1, reload/3, depends/2, mod_opt_type/1, mod_options/1, mod_doc/0]).
+-export([component_send_packet/1]).
 
 -include("xmpp.hrl").  % p1_xmpp's include folder: erlc -I .../p1_xmpp-*/include
 
 -define(NS_FANOUT, <<"urn:mucd:fanout:0">>).
+-define(NS_STREAM_DEFAULT, <<"jabber:component:accept">>).
+%% Prepared recipient JIDs kept per connection; all are forgotten when there would be more.
+-define(JID_CACHE_MAX, 16384).
 
 start(_Host, _Opts) ->
-    %% filter_packet is a global hook: every routed stanza passes through it.
-    ejabberd_hooks:add(filter_packet, ?MODULE, filter_packet, 10),
+    %% component_send_packet is a global hook: every stanza a component sends passes through it.
+    ejabberd_hooks:add(component_send_packet, ?MODULE, component_send_packet, 10),
     ok.
 
 stop(_Host) ->
     case gen_mod:is_loaded_elsewhere(undefined, ?MODULE) of
         true -> ok;
-        false -> ejabberd_hooks:delete(filter_packet, ?MODULE, filter_packet, 10)
+        false -> ejabberd_hooks:delete(component_send_packet, ?MODULE, component_send_packet, 10)
     end,
     ok.
 
@@ -45,23 +64,30 @@ reload(_Host, _NewOpts, _OldOpts) ->
 depends(_Host, _Opts) ->
     [].
 
+mod_opt_type(store_slots) ->
+    econf:non_neg_int().
+
 mod_options(_Host) ->
-    [].
+    [{store_slots, 4096}].
 
 mod_doc() ->
-    #{desc => ["Expands mucd's fan-out stanzas (see mucd's README, \"Host fan-out\")."]}.
+    #{desc => ["Expands mucd's fan-out stanzas (see mucd's README, \"Host fan-out\")."],
+      opts => [{store_slots,
+                #{value => "Number",
+                  desc => ["Presences kept per connection for mucd's occupant lists "
+                           "(default 4096; 0 keeps none)."]}}]}.
 
-filter_packet(drop) ->
-    drop;
-filter_packet(Packet) ->
+component_send_packet({drop, _} = Acc) ->
+    Acc;
+component_send_packet({Packet, State}) ->
     case {xmpp:get_from(Packet), xmpp:get_to(Packet)} of
         {#jid{lserver = Domain}, #jid{luser = <<>>, lserver = Domain, lresource = <<>>}} ->
             case from_component(Domain) of
-                true -> handle(Packet);
-                false -> Packet
+                true -> {handle(Packet), State};
+                false -> {Packet, State}
             end;
         _ ->
-            Packet
+            {Packet, State}
     end.
 
 %% A domain ejabberd routes to something other than itself: an external component.
@@ -71,33 +97,142 @@ from_component(Domain) ->
 handle(#iq{type = get, sub_els = [#xmlel{name = <<"query">>} = Query]} = Iq) ->
     case fxml:get_tag_attr_s(<<"xmlns">>, Query) of
         ?NS_FANOUT ->
-            ejabberd_router:route(xmpp:make_iq_result(Iq, Query)),
+            %% A new session of mucd's (or a question asked again): nothing kept is of use.
+            [erase(Key) || {?MODULE, slot, _} = Key <- get_keys()],
+            Slots = store_slots(),
+            put({?MODULE, slots}, Slots),
+            Answer = Query#xmlel{children = [#xmlel{name = <<"bundle">>},
+                                             #xmlel{name = <<"store">>,
+                                                    attrs = [{<<"slots">>,
+                                                              integer_to_binary(Slots)}]}]},
+            ejabberd_router:route(xmpp:make_iq_result(Iq, Answer)),
             drop;
         _ ->
             Iq
     end;
 handle(#iq{} = Iq) ->
     Iq;
+handle(#message{from = #jid{lserver = Domain}} = Message) ->
+    Els = xmpp:get_els(Message),
+    case lists:any(fun(El) -> is_ours(<<"bundle">>, El) end, Els) of
+        true -> unbundle(Domain, Message, Els);
+        false -> expand(Message)
+    end;
 handle(Packet) ->
-    {Lists, Rest} = lists:partition(fun is_fanout/1, xmpp:get_els(Packet)),
+    expand(Packet).
+
+expand(Packet) ->
+    {Lists, Rest} = lists:partition(fun(El) -> is_ours(<<"fanout">>, El) end,
+                                    xmpp:get_els(Packet)),
     case Lists of
         [List | _] ->
             Copy = xmpp:set_els(Packet, Rest),
             lists:foreach(fun(Line) -> route_copy(Copy, Line) end,
                           binary:split(fxml:get_tag_cdata(List), <<"\n">>, [global, trim_all])),
+            keep(fxml:get_tag_attr_s(<<"store">>, List),
+                 fxml:get_tag_attr_s(<<"generation">>, List), Copy),
             drop;
         [] ->
             Packet
     end.
 
-is_fanout(#xmlel{name = <<"fanout">>} = El) ->
+is_ours(Name, #xmlel{name = Name} = El) ->
     fxml:get_tag_attr_s(<<"xmlns">>, El) == ?NS_FANOUT;
-is_fanout(_) ->
+is_ours(_, _) ->
     false.
 
-route_copy(Packet, Text) ->
-    try jid:decode(Text) of
-        To -> ejabberd_router:route(xmpp:set_to(Packet, To))
-    catch
-        _:_ -> ok  % mucd sends only JIDs it got from the server; skip anything else
+keep(<<>>, _, _) ->
+    ok;
+keep(SlotText, Generation, Packet) ->
+    Slots = case get({?MODULE, slots}) of
+                undefined -> 0;
+                N -> N
+            end,
+    case catch binary_to_integer(SlotText) of
+        Slot when is_integer(Slot), Slot >= 0, Slot < Slots ->
+            put({?MODULE, slot, Slot}, {Generation, Packet});
+        _ ->
+            ok
     end.
+
+%% store_slots of a virtual host the module is loaded on (the component's domain is none).
+store_slots() ->
+    case [Host || Host <- ejabberd_option:hosts(), gen_mod:is_loaded(Host, ?MODULE)] of
+        [Host | _] -> gen_mod:get_module_opt(Host, ?MODULE, store_slots);
+        [] -> 0
+    end.
+
+%% The kept stanza a <copy/> names, addressed to its 'to'; error if not held.
+kept_copy(El) ->
+    Generation = fxml:get_tag_attr_s(<<"generation">>, El),
+    try get({?MODULE, slot, binary_to_integer(fxml:get_tag_attr_s(<<"slot">>, El))}) of
+        {Generation, Packet} ->
+            #jid{} = To = recipient(fxml:get_tag_attr_s(<<"to">>, El)),
+            xmpp:set_to(Packet, To);
+        _ -> error
+    catch
+        _:_ -> error
+    end.
+
+%% The children after the <bundle/> marker, in order: stanzas of the component for one recipient,
+%% and copies of kept ones. Handed back whole (to mucd) if a copy names what is not held.
+unbundle(Domain, Message, Els) ->
+    Routes = [bundled(Domain, El) || #xmlel{} = El <- Els, not is_ours(<<"bundle">>, El)],
+    case lists:member(error, Routes) of
+        true ->
+            logger:warning("mod_mucd_fanout: a bundle from ~ts names a kept stanza this process "
+                           "does not hold: handing it back", [Domain]),
+            Message;
+        false ->
+            [ejabberd_router:route(Packet) || Packet <- Routes, Packet /= skip],
+            drop
+    end.
+
+bundled(Domain, El) ->
+    case is_ours(<<"copy">>, El) of
+        true -> kept_copy(El);
+        false -> decode_bundled(Domain, El)
+    end.
+
+%% A bundled stanza of the component: routed if it has a 'to' and comes from the domain.
+decode_bundled(Domain, El) ->
+    try xmpp:decode(El, ?NS_STREAM_DEFAULT, [ignore_els]) of
+        Packet ->
+            case {xmpp:get_from(Packet), xmpp:get_to(Packet)} of
+                {#jid{lserver = Domain}, #jid{}} -> Packet;
+                _ -> skip
+            end
+    catch
+        _:_ -> skip
+    end.
+
+route_copy(Packet, Text) ->
+    case recipient(Text) of
+        #jid{} = To -> ejabberd_router:route(xmpp:set_to(Packet, To));
+        error -> ok  % mucd sends only JIDs it got from the server; skip anything else
+    end.
+
+%% The prepared JID of a line of the list, from the process dictionary of the connection process
+%% (where this hook runs) once it has been prepared there.
+recipient(Text) ->
+    case get({?MODULE, jid, Text}) of
+        undefined ->
+            To = try jid:decode(Text) catch _:_ -> error end,
+            remember(Text, To),
+            To;
+        To ->
+            To
+    end.
+
+remember(Text, To) ->
+    Count = case get({?MODULE, jids}) of
+                undefined -> 0;
+                N when N >= ?JID_CACHE_MAX -> forget_jids(), 0;
+                N -> N
+            end,
+    put({?MODULE, jids}, Count + 1),
+    put({?MODULE, jid, Text}, To).
+
+forget_jids() ->
+    [erase(Key) || {?MODULE, jid, _} = Key <- get_keys()],
+    ok.

@@ -110,8 +110,22 @@ def test_end_to_end_merges_the_runs_of_several_invocations():
     assert e2e.merged([]) is None
 
 
-# ejabberd (bench/e2e.py --host ejabberd) is not run here: it needs Debian's ejabberd package,
-# which the test command does not install. What can be checked without it:
+def test_end_to_end_quick_mode_through_ejabberd_receives_every_stanza(mucd_bin):
+    # Debian's ejabberd: packaging/install-deps.sh installs it for the test command.
+    require(load_binary())
+    problem = harness.ejabberd_installed()
+    if problem:
+        pytest.fail(f"ejabberd (packaging/install-deps.sh installs it): {problem}", pytrace=False)
+    proc = subprocess.run([sys.executable, os.path.join(BENCH, "e2e.py"), "--host", "ejabberd",
+                           "--quick"],
+                          capture_output=True, text=True, timeout=180, env=bench_env())
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "ejabberd built-in mod_muc vs ejabberd + mucd (mod_mucd_fanout)" in out, out
+    assert "e2e-quick" in out and "FAILED" not in out, out
+
+
+# Without the package, --host ejabberd says so:
 
 def test_end_to_end_on_ejabberd_without_the_package_says_so(monkeypatch, capsys):
     sys.path.insert(0, BENCH)

@@ -1,26 +1,49 @@
-"""mod_mucd_fanout (packaging/prosody/) is for mucd only: a client that sends the component's
-domain a <fanout/> list or a <bundle/>, or asks the module's question, gets no expansion and no
-answer from the module. A joiner's list made of presences the module kept reaches the joiner
-exactly as those presences reached the occupants. (The scripts run with the module and without
-it in test_seeds_mucd.py.) A reload of the module while mucd is connected loses nothing: what
-names presences the reloaded module no longer holds comes back to mucd, which sends those
-stanzas itself and then gets fan-out back from the reloaded module."""
+"""mod_mucd_fanout (packaging/prosody/, packaging/ejabberd/) is for mucd only: a client that sends
+the component's domain a <fanout/> list or a <bundle/>, or asks the module's question, gets no
+expansion and no answer from the module. A joiner's list made of presences the module kept
+reaches the joiner exactly as those presences reached the occupants. Both on Prosody and on
+ejabberd (Debian's package; the test command installs it). (The scripts run with Prosody's module
+and without it in test_seeds_mucd.py.) A reload of Prosody's module while mucd is connected
+loses nothing: what names presences the reloaded module no longer holds comes back to mucd, which
+sends those stanzas itself and then gets fan-out back from the reloaded module."""
 
 import contextlib
 import re
 import time
 import xml.etree.ElementTree as ET
 
+import pytest
+
 import harness
 from harness import MUC_DOMAIN
 from harness.client import MUC, Client, error_condition, new_id, statuses, tag
-from conftest import mucd_service
+from conftest import mucd_service, require
+
+HOSTS = ["prosody", "ejabberd"]
+
+
+@contextlib.contextmanager
+def attached(kind):
+    """A fresh host of the kind (its built-in MUC off, mod_mucd_fanout on the component) with
+    mucd attached and authenticated."""
+    if kind == "prosody":
+        with mucd_service() as pair:
+            yield pair
+        return
+    require(harness.mucd_binary())
+    problem = harness.ejabberd_installed()
+    if problem:
+        pytest.fail(f"ejabberd (packaging/install-deps.sh installs it): {problem}", pytrace=False)
+    with harness.EjabberdHost(muc=harness.EXTERNAL) as host, \
+            harness.MucdProcess(host) as mucd:
+        yield host, mucd
 
 FANOUT = "urn:mucd:fanout:0"
 
 
-def test_a_client_cannot_make_prosody_fan_out():
-    with mucd_service() as (host, mucd):
+@pytest.mark.parametrize("kind", HOSTS)
+def test_a_client_cannot_make_the_host_fan_out(kind):
+    with attached(kind) as (host, mucd):
         assert "expands fan-out" in mucd.stderr_text()
         assert "one per run of stanzas to one recipient" in mucd.stderr_text(), \
             "the module says it takes bundles"
@@ -102,8 +125,9 @@ def joiners_list_scenario(host, between=None):
         assert presence_from(d, f"{room}/c") == seen_by_a
 
 
-def test_a_joiner_gets_kept_presences_exactly_as_the_occupants_got_them():
-    with mucd_service() as (host, mucd):
+@pytest.mark.parametrize("kind", HOSTS)
+def test_a_joiner_gets_kept_presences_exactly_as_the_occupants_got_them(kind):
+    with attached(kind) as (host, mucd):
         assert "keeping up to 4096 presences for joiners' lists" in mucd.stderr_text()
         joiners_list_scenario(host)
     kept, copies, lost = totals(mucd)
