@@ -9,11 +9,12 @@
 %%
 %% A joiner's occupant list is mostly presences the server already routed when each occupant
 %% joined. The module keeps up to store_slots of them for mucd (option, default 4096; 0 keeps
-%% none; its answer says <store slots='N'/>): a fan-out presence whose <fanout/> carries store='S' generation='G' is
-%% kept once routed, and the joiner's list then comes as one <message/> to the domain holding an
-%% empty <bundle xmlns='urn:mucd:fanout:0'/> followed by stanzas (each with its own 'to' and a
-%% 'from' at the domain) and <copy xmlns='urn:mucd:fanout:0' slot='S' generation='G' to='...'/>
-%% elements, each routed as the kept stanza addressed to 'to', in order. A bundle naming a
+%% none; its answer says <store slots='N'/>): a fan-out presence whose <fanout/> carries
+%% store='S' generation='G' is kept once routed, and the joiner's list then comes as one
+%% <message/> to the domain holding an empty <bundle xmlns='urn:mucd:fanout:0'/> followed by
+%% stanzas (each with its own 'to' and a 'from' at the domain) and
+%% <copy xmlns='urn:mucd:fanout:0' slot='S' generation='G' to='...'/> elements, each routed as
+%% the kept stanza addressed to 'to', in order. A bundle naming a
 %% stanza the module does not hold is handed to mucd unrouted (mucd then sends it itself).
 %% Kept stanzas and prepared JIDs live in the process dictionary of the component's connection
 %% process (where this hook runs): a new connection starts with none.
@@ -23,9 +24,9 @@
 %% the stanza), and the stanza must come from the very domain it is addressed to, a route of the
 %% component's own (an ejabberd_service domain), not one of ejabberd's virtual hosts.
 %%
-%% Per copy it pays what mod_muc's own broadcasts pay and no more: the copies it routes do not
-%% pass through it again, and a recipient's JID is prepared once per connection (mucd names the
-%% same occupants in fan-out after fan-out), not once per copy.
+%% Per copy it does what mod_muc's broadcasts do (re-address the stanza, route it): the copies
+%% it routes do not pass through it again, and a recipient's JID is prepared once per connection
+%% (mucd names the same occupants in fan-out after fan-out), not once per copy.
 %%
 %% Build and load (Debian's ejabberd 23.01; erlc is in erlang-base):
 %%     erlc -I /usr/lib/erlang/lib/p1_xmpp-*/include -pa EJABBERD_EBIN -o DIR mod_mucd_fanout.erl

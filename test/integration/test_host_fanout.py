@@ -23,7 +23,7 @@ HOSTS = ["prosody", "ejabberd"]
 
 
 @contextlib.contextmanager
-def attached(kind):
+def attached(kind, **ejabberd_args):
     """A fresh host of the kind (its built-in MUC off, mod_mucd_fanout on the component) with
     mucd attached and authenticated."""
     if kind == "prosody":
@@ -34,7 +34,7 @@ def attached(kind):
     problem = harness.ejabberd_installed()
     if problem:
         pytest.fail(f"ejabberd (packaging/install-deps.sh installs it): {problem}", pytrace=False)
-    with harness.EjabberdHost(muc=harness.EXTERNAL) as host, \
+    with harness.EjabberdHost(muc=harness.EXTERNAL, **ejabberd_args) as host, \
             harness.MucdProcess(host) as mucd:
         yield host, mucd
 
@@ -132,6 +132,14 @@ def test_a_joiner_gets_kept_presences_exactly_as_the_occupants_got_them(kind):
         joiners_list_scenario(host)
     kept, copies, lost = totals(mucd)
     assert kept >= 1 and copies >= 1 and lost == 0, (kept, copies, lost)
+
+
+def test_ejabberd_with_store_slots_0_keeps_nothing_and_still_fans_out():
+    with attached("ejabberd", store_slots=0) as (host, mucd):
+        log = mucd.stderr_text()
+        assert "expands fan-out" in log and "keeping up to" not in log, log
+        joiners_list_scenario(host)
+    assert totals(mucd) == (0, 0, 0)
 
 
 def test_a_module_reloaded_under_mucd_loses_nothing():
