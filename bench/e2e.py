@@ -26,6 +26,7 @@ import collections
 import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -219,12 +220,6 @@ def wait_until_idle(pids, interval=0.5, busy_share=0.05, timeout=120.0):
           file=sys.stderr, flush=True)
 
 
-def median(values):
-    values = sorted(values)
-    n = len(values)
-    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
-
-
 def merged(datas):
     """mucd-load's JSON of several invocations as if one had made all their runs: every
     metric's values joined, its median, min and max taken again."""
@@ -237,7 +232,7 @@ def merged(datas):
         for name in first["metrics"]:
             values = [v for s in same for v in s["metrics"].get(name, {}).get("values", [])]
             if values:
-                metrics[name] = {"median": median(values), "min": min(values),
+                metrics[name] = {"median": statistics.median(values), "min": min(values),
                                  "max": max(values), "values": values}
         out["scenarios"].append({"name": first["name"], "spec": first.get("spec"),
                                  "runs": sum(s.get("runs", 1) for s in same),

@@ -83,6 +83,14 @@ def require(path):
     return path
 
 
+def require_ejabberd():
+    """Fails (never skips) the test when Debian's ejabberd, which the test command installs, is
+    not there."""
+    problem = harness.ejabberd_installed()
+    if problem:
+        pytest.fail(f"ejabberd (packaging/install-deps.sh installs it): {problem}", pytrace=False)
+
+
 @pytest.fixture
 def mucd_bin():
     return require(harness.mucd_binary())

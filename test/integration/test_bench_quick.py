@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import harness
-from conftest import require
+from conftest import require, require_ejabberd
 
 BENCH = os.path.join(harness.REPO, "bench")
 
@@ -21,6 +21,16 @@ def fakehost_binary():
 
 def load_binary():
     return os.path.join(harness.build_dir(), "bench", "mucd-load")
+
+
+def e2e_module():
+    """bench/e2e.py, imported."""
+    sys.path.insert(0, BENCH)
+    try:
+        import e2e
+    finally:
+        sys.path.remove(BENCH)
+    return e2e
 
 
 def bench_env():
@@ -90,11 +100,7 @@ def test_end_to_end_interleaved_runs_every_setup_in_turn(mucd_bin, tmp_path):
 
 
 def test_end_to_end_merges_the_runs_of_several_invocations():
-    sys.path.insert(0, BENCH)
-    try:
-        import e2e
-    finally:
-        sys.path.remove(BENCH)
+    e2e = e2e_module()
 
     def invocation(*values):
         return {"tool": "mucd-load", "scenarios": [
@@ -113,9 +119,7 @@ def test_end_to_end_merges_the_runs_of_several_invocations():
 def test_end_to_end_quick_mode_through_ejabberd_receives_every_stanza(mucd_bin):
     # Debian's ejabberd: packaging/install-deps.sh installs it for the test command.
     require(load_binary())
-    problem = harness.ejabberd_installed()
-    if problem:
-        pytest.fail(f"ejabberd (packaging/install-deps.sh installs it): {problem}", pytrace=False)
+    require_ejabberd()
     proc = subprocess.run([sys.executable, os.path.join(BENCH, "e2e.py"), "--host", "ejabberd",
                            "--quick"],
                           capture_output=True, text=True, timeout=180, env=bench_env())
@@ -128,11 +132,7 @@ def test_end_to_end_quick_mode_through_ejabberd_receives_every_stanza(mucd_bin):
 # Without the package, --host ejabberd says so:
 
 def test_end_to_end_on_ejabberd_without_the_package_says_so(monkeypatch, capsys):
-    sys.path.insert(0, BENCH)
-    try:
-        import e2e
-    finally:
-        sys.path.remove(BENCH)
+    e2e = e2e_module()
     monkeypatch.setattr(harness.ejabberd, "ERL", "/nonexistent/erl")
     monkeypatch.setattr(sys, "argv", ["e2e.py", "--host", "ejabberd", "--quick"])
     assert e2e.main() == 2

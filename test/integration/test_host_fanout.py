@@ -17,7 +17,7 @@ import pytest
 import harness
 from harness import MUC_DOMAIN
 from harness.client import MUC, Client, error_condition, new_id, statuses, tag
-from conftest import mucd_service, require
+from conftest import mucd_service, require, require_ejabberd
 
 HOSTS = ["prosody", "ejabberd"]
 
@@ -31,9 +31,7 @@ def attached(kind, **ejabberd_args):
             yield pair
         return
     require(harness.mucd_binary())
-    problem = harness.ejabberd_installed()
-    if problem:
-        pytest.fail(f"ejabberd (packaging/install-deps.sh installs it): {problem}", pytrace=False)
+    require_ejabberd()
     with harness.EjabberdHost(muc=harness.EXTERNAL, **ejabberd_args) as host, \
             harness.MucdProcess(host) as mucd:
         yield host, mucd
