@@ -32,6 +32,7 @@ enum class Opt {
   Import,
   StatusFile,
   HostFanout,
+  OccupantId,
   Health,
   Version,
   Help
@@ -60,6 +61,7 @@ constexpr OptSpec kOptions[] = {
     {"--import", Opt::Import, true},
     {"--status-file", Opt::StatusFile, true},
     {"--host-fanout", Opt::HostFanout, true},
+    {"--occupant-id", Opt::OccupantId, true},
     {"--health", Opt::Health, false},
     {"--help", Opt::Help, false},
 };
@@ -83,6 +85,7 @@ struct RawOptions {
   std::optional<std::string> create_rooms, max_occupants;  // service policy
   std::optional<std::string> status_file;
   std::optional<std::string> host_fanout;
+  std::optional<std::string> occupant_id;
   bool health = false;
 };
 
@@ -114,6 +117,8 @@ std::optional<std::string>* single_slot(RawOptions& raw, Opt opt) {
       return &raw.status_file;
     case Opt::HostFanout:
       return &raw.host_fanout;
+    case Opt::OccupantId:
+      return &raw.occupant_id;
     case Opt::Admin:
     case Opt::ListRooms:
     case Opt::Version:
@@ -261,7 +266,8 @@ SecretFile read_secret_file(const std::string& path) {
   return result;
 }
 
-// Service policy: --create-rooms and --max-occupants (or MUCD_CREATE_ROOMS, MUCD_MAX_OCCUPANTS).
+// Service policy: --create-rooms, --max-occupants, --host-fanout and --occupant-id (or their
+// MUCD_ variables).
 // Returns the problem when a value is bad.
 std::optional<std::string> resolve_policy(RawOptions& raw, const EnvLookup& env, Options& options) {
   std::string create_source = "--create-rooms";
@@ -324,6 +330,18 @@ std::optional<std::string> resolve_policy(RawOptions& raw, const EnvLookup& env,
       return fmt::format("{} '{}': expected auto or off", fanout_source, *raw.host_fanout);
     }
     options.host_fanout = *raw.host_fanout == "auto";
+  }
+
+  std::string occupant_id_source = "--occupant-id";
+  if (!raw.occupant_id) {
+    raw.occupant_id = env_value(env, "MUCD_OCCUPANT_ID");
+    occupant_id_source = "MUCD_OCCUPANT_ID";
+  }
+  if (raw.occupant_id) {
+    if (*raw.occupant_id != "on" && *raw.occupant_id != "off") {
+      return fmt::format("{} '{}': expected on or off", occupant_id_source, *raw.occupant_id);
+    }
+    options.occupant_ids = *raw.occupant_id == "on";
   }
   return std::nullopt;
 }
@@ -650,6 +668,10 @@ Options (each also as --option=value):
                         a joiner's occupant list as one bundle naming
                         presences the module kept);
                         off: always one copy per occupant
+  --occupant-id MODE    on (default): occupants' messages and presences carry
+                        an XEP-0421 occupant id, stable per user and room;
+                        off: none, and rooms do not advertise them (what
+                        servers without an occupant-id module send)
   --status-file PATH    keep PATH holding 'connected', 'disconnected' or
                         'stopped' (default: none)
   --health              exit 0 if the status file says 'connected', else 1
@@ -680,6 +702,7 @@ Environment (the command line wins):
   MUCD_MAX_OCCUPANTS    default for --max-occupants
   MUCD_STATUS_FILE      default for --status-file
   MUCD_HOST_FANOUT      default for --host-fanout
+  MUCD_OCCUPANT_ID      default for --occupant-id
 
 Exit status: 0 after SIGTERM or SIGINT (or a tool's success); 1 when the data
 directory cannot be used (not a mucd store, locked by a running mucd, not

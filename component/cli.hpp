@@ -50,6 +50,8 @@ struct Options {
   std::optional<unsigned> max_occupants;
   // Whether the link asks the server to expand broadcasts (--host-fanout auto) or never does.
   bool host_fanout = true;
+  // Whether occupants' stanzas carry XEP-0421 occupant ids (--occupant-id on, the default).
+  bool occupant_ids = true;
   // Where to write the link's status word (component/status_file.hpp); empty: nowhere.
   std::string status_file;
   // Things worth telling the operator once logging is set up (e.g. "--secret is visible in ps").

@@ -652,6 +652,27 @@ TEST_F(CliTest, HostFanoutIsAutoUnlessTurnedOff) {
   EXPECT_CONTAINS(help_text(), "MUCD_HOST_FANOUT");
 }
 
+TEST_F(CliTest, OccupantIdsAreOnUnlessTurnedOff) {
+  EXPECT_TRUE(options({"--domain", "muc.example.org", "--secret-file", secret_file_}).occupant_ids);
+  EXPECT_FALSE(options({"--domain", "muc.example.org", "--secret-file", secret_file_,
+                        "--occupant-id", "off"})
+                   .occupant_ids);
+  Env env{{"MUCD_OCCUPANT_ID", "off"}};
+  EXPECT_FALSE(
+      options({"--domain", "muc.example.org", "--secret-file", secret_file_}, env).occupant_ids);
+  EXPECT_TRUE(
+      options({"--domain", "muc.example.org", "--secret-file", secret_file_, "--occupant-id=on"},
+              env)
+          .occupant_ids);
+  EXPECT_CONTAINS(
+      error({"--domain", "muc.example.org", "--secret-file", secret_file_, "--occupant-id", "no"}),
+      "--occupant-id 'no': expected on or off");
+  EXPECT_CONTAINS(error({"--domain", "muc.example.org", "--secret-file", secret_file_},
+                        {{"MUCD_OCCUPANT_ID", "0"}}),
+                  "MUCD_OCCUPANT_ID '0': expected on or off");
+  EXPECT_CONTAINS(help_text(), "MUCD_OCCUPANT_ID");
+}
+
 // --- status file and health check ------------------------------------------------------------
 
 TEST_F(CliTest, StatusFileFromOptionOrEnvironment) {

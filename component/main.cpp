@@ -62,6 +62,7 @@ std::unique_ptr<muc::Service> make_engine(const Options& options, const Clock& c
   config.sender_burst = options.rate_limit.burst;
   config.room_creator_domains = options.room_creator_domains;
   config.max_occupants = options.max_occupants;
+  config.occupant_ids = options.occupant_ids;
   return std::make_unique<muc::Service>(std::move(config), clock, &store);
 }
 
@@ -98,8 +99,9 @@ class StatusReporter {
 int serve(Options options) {
   log::set_threshold(options.log_level);
   for (const auto& warning : options.warnings) log::warn("{}", warning);
-  log::info("mucd {} starting: server {}, domain {}, data dir {}, {} admin(s)", MUCD_VERSION,
-            options.server.to_string(), options.domain, options.data_dir, options.admins.size());
+  log::info("mucd {} starting: server {}, domain {}, data dir {}, {} admin(s){}", MUCD_VERSION,
+            options.server.to_string(), options.domain, options.data_dir, options.admins.size(),
+            options.occupant_ids ? "" : ", occupant ids off");
 
   // The store is opened before connecting: a directory we cannot use stops us before the server
   // ever sees us.

@@ -40,7 +40,7 @@ void Room::handle_disco_info(const Stanza& stanza) {
   feature(ns::kMucRequest);
   feature(config_.persistent ? "muc_persistent" : "muc_temporary");
   feature(ns::kRegister);
-  feature("urn:xmpp:occupant-id:0");
+  if (env_.occupant_ids) feature(ns::kOccupantId);
   feature(config_.whois == Whois::Anyone ? "muc_nonanonymous" : "muc_semianonymous");
 
   FormLayout info;

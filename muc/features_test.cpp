@@ -1,5 +1,6 @@
 // Engine tests for the features around occupants: iqs relayed between occupants, room discovery
-// (muc#roominfo), unique room names, the room language, part statuses and error presences.
+// (muc#roominfo), unique room names, the room language, part statuses and error presences,
+// XEP-0421 occupant ids.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -290,6 +291,98 @@ TEST(Rooms, OnlyPublicRoomsAreListed) {
     EXPECT_STREQ(item.attribute("name").value(), "Open");
   }
   EXPECT_EQ(listed, std::vector<std::string>{"open@conference.localhost"});
+}
+
+// --- XEP-0421 occupant ids (ServiceConfig::occupant_ids) ---
+
+// The occupant-id ids of `stanza` ("" for each element without an id).
+std::vector<std::string> occupant_ids_in(const Stanza& stanza) {
+  std::vector<std::string> ids;
+  for (auto child : stanza.root().children("occupant-id")) {
+    if (child.attribute("xmlns").value() == ns::kOccupantId)
+      ids.emplace_back(child.attribute("id").value());
+  }
+  return ids;
+}
+
+bool lists_feature(const std::vector<Stanza>& out, std::string_view var) {
+  if (out.size() != 1u) return false;
+  for (auto feature : out[0].root().child("query").children("feature")) {
+    if (var == feature.attribute("var").value()) return true;
+  }
+  return false;
+}
+
+std::vector<Stanza> disco_info(ServiceHarness& h, std::string_view jid) {
+  return h.send("<iq from='nurse@localhost/n' to='" + s(jid) +
+                "' type='get' id='d'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+}
+
+// A room with Romeo and Juliet where Juliet says something with a forged occupant-id, Romeo
+// sends her a private message with another, and the nurse joins and leaves with more; returns
+// all sent.
+std::vector<Stanza> forged_ids(ServiceHarness& h) {
+  h.create_instant(kRomeo, "hall", "Romeo");
+  auto out = h.join(kJuliet, "hall", "Juliet");
+  auto append = [&out](std::vector<Stanza> more) {
+    out.insert(out.end(), more.begin(), more.end());
+  };
+  append(h.send("<message from='" + s(kJuliet) + "' to='" + s(kRoom) +
+                "' type='groupchat'><body>hi</body><occupant-id "
+                "xmlns='urn:xmpp:occupant-id:0' id='forged'/></message>"));
+  append(h.send("<message from='" + s(kRomeo) + "' to='" + s(kRoom) +
+                "/Juliet' type='chat'><body>psst</body><occupant-id "
+                "xmlns='urn:xmpp:occupant-id:0' id='forged'/></message>"));
+  append(h.send("<presence from='nurse@localhost/n' to='" + s(kRoom) +
+                "/Nurse'><x xmlns='http://jabber.org/protocol/muc'/><occupant-id "
+                "xmlns='urn:xmpp:occupant-id:0' id='forged'/></presence>"));
+  append(h.send("<presence from='nurse@localhost/n' to='" + s(kRoom) +
+                "/Nurse' type='unavailable'><occupant-id xmlns='urn:xmpp:occupant-id:0' "
+                "id='forged'/></presence>"));
+  return out;
+}
+
+TEST(OccupantIds, EveryOccupantStanzaCarriesTheRoomsIdAndNeverAForgedOne) {
+  ServiceHarness h;
+  auto out = forged_ids(h);
+  std::set<std::string> ids;
+  size_t checked = 0;
+  for (const auto& stanza : out) {
+    if (stanza.type() == "error" || stanza.name() == "iq" || !stanza.from().starts_with(kRoom) ||
+        stanza.from() == kRoom) {
+      continue;  // the room's own stanzas (the subject) have no occupant
+    }
+    auto found = occupant_ids_in(stanza);
+    ASSERT_EQ(found.size(), 1u) << stanza.to_string();
+    EXPECT_NE(found[0], "forged");
+    ids.insert(found[0]);
+    ++checked;
+  }
+  EXPECT_GE(checked, 10u);
+  EXPECT_EQ(ids.size(), 3u);  // one per real JID
+  EXPECT_TRUE(lists_feature(disco_info(h, kRoom), ns::kOccupantId));
+  EXPECT_TRUE(lists_feature(disco_info(h, "conference.localhost"), ns::kOccupantId));
+}
+
+TEST(OccupantIds, OffNoStanzaCarriesOneNorIsTheFeatureAdvertised) {
+  ServiceConfig config = test_config();
+  config.occupant_ids = false;
+  ServiceHarness h(config);
+  auto out = forged_ids(h);
+  size_t presences = 0, messages = 0;
+  for (const auto& stanza : out) {
+    EXPECT_TRUE(occupant_ids_in(stanza).empty()) << stanza.to_string();
+    presences += stanza.name() == "presence";
+    messages += stanza.name() == "message" && stanza.type() != "error";
+  }
+  EXPECT_GE(presences, 6u);
+  EXPECT_GE(messages, 3u);
+  auto room_info = disco_info(h, kRoom);
+  EXPECT_TRUE(lists_feature(room_info, ns::kMuc));  // the question was answered
+  EXPECT_FALSE(lists_feature(room_info, ns::kOccupantId));
+  auto service_info = disco_info(h, "conference.localhost");
+  EXPECT_TRUE(lists_feature(service_info, ns::kMuc));
+  EXPECT_FALSE(lists_feature(service_info, ns::kOccupantId));
 }
 
 }  // namespace

@@ -261,11 +261,16 @@ std::unique_ptr<Room> Persistence::restore(RoomEnv env, const storage::RoomRecor
                             " is not an available presence; using an empty one");
         presence = Stanza("presence");
       }
+      // As a join leaves it: with the room's occupant id, or none when ids are off (they may
+      // have been on or off when it was stored).
+      room->stamp_occupant_id(*presence, occupant.bare_jid());
       occupant.set_session(o.real_jid, *presence);
     }
     room->save_occupant(std::move(occupant));
   }
+  bool new_salt = room->changes_.settings;  // ids turned on for a room stored without a salt
   room->take_changes();
+  room->changes_.settings = new_salt;
   return room;
 }
 

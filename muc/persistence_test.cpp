@@ -147,7 +147,7 @@ class StoreHarness {
 
   void restart() {
     service.reset();
-    service = std::make_unique<Service>(test_config(), clock, &store);
+    service = std::make_unique<Service>(config, clock, &store);
     service->set_id_generator([this] { return "gen" + std::to_string(++next_id); });
   }
 
@@ -217,6 +217,7 @@ class StoreHarness {
     join(kJuliet, "juliet");
   }
 
+  ServiceConfig config = test_config();  // of the next restart()
   FakeClock clock;
   TestStore store;
   std::unique_ptr<Service> service;
@@ -412,6 +413,26 @@ TEST(Restart, OccupantIdsStayTheSame) {
   h.restore(&rooms);
   EXPECT_EQ(id_in(h.say(kJuliet, "two"), kRomeo), before);
   EXPECT_NE(before, "(none)");
+}
+
+TEST(Restart, OccupantsRestoredWithIdsAfterIdsAreTurnedOffAreShownWithoutThem) {
+  StoreHarness h;
+  h.persistent_garden();  // their presences are stored with the room's ids
+  h.config.occupant_ids = false;
+  h.restart();
+  size_t rooms = 0;
+  h.restore(&rooms);
+  ASSERT_EQ(h.service->find_room(kGarden)->occupant_count(), 2u);
+  auto joined = h.join(kNurse, "nurse");
+  auto said = h.say(kJuliet, "ids?");
+  joined.insert(joined.end(), said.begin(), said.end());
+  size_t from_restored = 0;
+  for (const auto& s : joined) {
+    EXPECT_FALSE(child_ns(s.root(), "occupant-id", "urn:xmpp:occupant-id:0")) << s.to_string();
+    from_restored += s.from() == "garden@conference.localhost/romeo" ||
+                     s.from() == "garden@conference.localhost/juliet";
+  }
+  EXPECT_GE(from_restored, 4u);  // romeo and juliet to the nurse, juliet's message to three
 }
 
 TEST(Restart, OccupiedRoomsAreRestoredAndTheirSessionsChecked) {

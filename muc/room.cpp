@@ -33,10 +33,10 @@ const std::string& Room::salt() {
 }
 
 void Room::stamp_occupant_id(Stanza& stanza, std::string_view bare_jid) {
-  constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";
   auto root = stanza.root();
-  while (auto old = child_ns(root, "occupant-id", kOccupantId)) root.remove_child(old);
-  add_child(root, "occupant-id", kOccupantId)
+  while (auto old = child_ns(root, "occupant-id", ns::kOccupantId)) root.remove_child(old);
+  if (!env_.occupant_ids) return;
+  add_child(root, "occupant-id", ns::kOccupantId)
       .append_attribute("id")
       .set_value(occupant_id_of(bare_jid).c_str());
 }
@@ -301,8 +301,11 @@ bool Room::carries_own_occupant_id(const StoredPresence& presence, std::string_v
   // base64: nothing in it is escaped in an attribute value.)
   constexpr std::string_view kHead = "<occupant-id xmlns=\"urn:xmpp:occupant-id:0\" id=\"";
   constexpr std::string_view kEnd = "\"/></presence>";
-  const std::string& id = occupant_id_of(bare_jid);
   std::string_view text = presence.serialized().text();
+  // Off: none at all (a leaving session's presence is stored as the client sent it, which may
+  // carry a forged one; anything that looks like one means rebuilding and stamping).
+  if (!env_.occupant_ids) return text.find("occupant-id") == std::string_view::npos;
+  const std::string& id = occupant_id_of(bare_jid);
   if (!text.ends_with(kEnd)) return false;
   text.remove_suffix(kEnd.size());
   if (!text.ends_with(id)) return false;

@@ -44,6 +44,9 @@ struct RoomEnv {
   bool allow_unaffiliated_register = false;
   // The most occupants the room admits (owners and admins always enter); nullopt: no limit.
   std::optional<size_t> max_occupants;
+  // Whether occupants' stanzas carry XEP-0421 occupant ids (advertised in disco#info); either
+  // way, occupant-id elements that occupants send themselves are removed.
+  bool occupant_ids = true;
 };
 
 struct AffiliationEntry {
@@ -183,8 +186,8 @@ class Room {
   std::string presence_x(const PresenceX& x, const std::string& destroy, bool for_self,
                          const Occupant& occupant, bool anonymous, const ItemExtras& extras,
                          bool own_presence) const;
-  // Whether a stored presence ends with this room's occupant id for `bare_jid`, so that it can
-  // be broadcast as it is.
+  // Whether a stored presence is as stamp_occupant_id leaves it (ends with this room's occupant
+  // id for `bare_jid`, or has none when ids are off), so that it can be broadcast as it is.
   bool carries_own_occupant_id(const StoredPresence& presence, std::string_view bare_jid);
   void add_items(pugi::xml_node x, const Occupant& occupant, bool anonymous,
                  const std::optional<std::string>& nick,
@@ -243,7 +246,8 @@ class Room {
   void handle_disco_info(const Stanza& stanza);
   void handle_disco_items(const Stanza& stanza);
 
-  // XEP-0421: a stable, opaque id per real bare JID, salted per room.
+  // XEP-0421: a stable, opaque id per real bare JID, salted per room. Removes any occupant-id
+  // the stanza came with, and adds the room's unless ids are off (RoomEnv::occupant_ids).
   void stamp_occupant_id(Stanza& stanza, std::string_view bare_jid);
   // The room's secret salt (created on first use), for occupant ids and relayed iq ids.
   const std::string& salt();

@@ -70,6 +70,7 @@ RoomEnv Service::room_env() {
   env.new_id = [this] { return new_id_(); };
   env.allow_unaffiliated_register = config_.allow_unaffiliated_register;
   env.max_occupants = config_.max_occupants;
+  env.occupant_ids = config_.occupant_ids;
   return env;
 }
 
@@ -277,7 +278,8 @@ void Service::handle_domain_disco_info(const Stanza& stanza, Outbox& out) {
     identity.append_attribute("type").set_value("text");
     identity.append_attribute("name").set_value(config_.name.c_str());
     for (std::string_view var : {ns::kMuc, kUnique, ns::kDiscoInfo, ns::kDiscoItems, ns::kCommands,
-                                 ns::kPing, std::string_view("urn:xmpp:occupant-id:0")}) {
+                                 ns::kPing, ns::kOccupantId}) {
+      if (var == ns::kOccupantId && !config_.occupant_ids) continue;
       query.append_child("feature").append_attribute("var").set_value(std::string(var).c_str());
     }
   } else if (node == ns::kCommands) {

@@ -53,6 +53,8 @@ struct ServiceConfig {
   std::optional<std::vector<std::string>> room_creator_domains;
   // The most occupants a room admits; its owners and admins always enter. nullopt: no limit.
   std::optional<size_t> max_occupants;
+  // Whether occupants' stanzas carry XEP-0421 occupant ids (and rooms advertise them).
+  bool occupant_ids = true;
   // How long a restored occupant's session has to answer the ping that checks it is still there.
   std::chrono::steady_clock::duration probe_timeout = std::chrono::seconds(30);
   // How long each tick may spend loading rooms with stored occupants after a restart.

@@ -38,6 +38,7 @@ inline constexpr std::string_view kData = "jabber:x:data";
 inline constexpr std::string_view kDelay = "urn:xmpp:delay";
 inline constexpr std::string_view kStanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
 inline constexpr std::string_view kPing = "urn:xmpp:ping";
+inline constexpr std::string_view kOccupantId = "urn:xmpp:occupant-id:0";
 }  // namespace ns
 
 }  // namespace mucd::muc
