@@ -11,7 +11,10 @@ against the server with mucd attached as its component.
 Setups, each with a fresh server (test/harness, on free loopback ports, log level info, no MUC
 archive): the server's built-in MUC; the server with a fresh mucd attached (with the host's
 mod_mucd_fanout for the component, as README.md recommends); and mucd over plain XEP-0114 (no
-module: one copy per recipient crosses the component stream). They run one after another, or
+module: one copy per recipient crosses the component stream); and mucd with the module and
+--occupant-id off (neither built-in MUC here sends XEP-0421 occupant ids, which mucd sends by
+default: the feature-for-feature comparison). --setups picks some of the mucd setups. They run
+one after another, or
 with --interleave all started at once and measured in turn (run 1 of every setup, then run 2
 of every setup, ..., each once every server and mucd is idle), so that a slower stretch of the
 machine falls on every setup rather than on one. CPU is read from /proc for the server
@@ -76,9 +79,10 @@ class SetupError(RuntimeError):
     """A setup's server or mucd failed (the runs' figures are not to be trusted)."""
 
 
-def mucd_for(host):
+def mucd_for(host, extra_args=()):
     # the load's senders are unpaced: no flood control, as in the hosts' built-in MUCs
-    return harness.MucdProcess(host, log_level="info", extra_args=("--rate-limit", "0"))
+    return harness.MucdProcess(host, log_level="info",
+                               extra_args=("--rate-limit", "0", *extra_args))
 
 
 def wait_for_fanout_answer(mucd, expected, timeout=5.0):
@@ -104,12 +108,14 @@ def checked(mucd):
 
 
 @contextlib.contextmanager
-def attached(host, name):
+def attached(host, name, extra_args=()):
     """mucd attached to a started host; yields what the setup watches. A host with fan-out (its
     mod_mucd_fanout loaded: each broadcast crosses the component stream once) must get it, one
     without (plain XEP-0114: one copy per recipient) must not."""
-    with checked(mucd_for(host)) as mucd:
+    with checked(mucd_for(host, extra_args)) as mucd:
         wait_for_fanout_answer(mucd, "expands fan-out" if host.fanout else "one copy per recipient")
+        if ("occupant ids off" in mucd.stderr_text()) != (extra_args == NO_OCCUPANT_IDS):
+            raise SetupError(f"mucd's occupant ids are not as the setup says:\n{mucd.diagnostics()}")
         yield host, [(name, host.pid), ("mucd", mucd.pid)]
 
 
@@ -121,10 +127,15 @@ def prosody_builtin():
         yield host, [("prosody", host.pid)]
 
 
+# Neither built-in MUC here sends XEP-0421 occupant ids (mucd does unless --occupant-id off):
+# the "no-oid" setups send what they send.
+NO_OCCUPANT_IDS = ("--occupant-id", "off")
+
+
 @contextlib.contextmanager
-def prosody_mucd(fanout=True):
+def prosody_mucd(fanout=True, extra_args=()):
     with harness.ProsodyHost(muc=harness.EXTERNAL, log_level="info", fanout=fanout) as host:
-        with attached(host, "prosody") as started:
+        with attached(host, "prosody", extra_args) as started:
             yield started
 
 
@@ -135,10 +146,10 @@ def ejabberd_builtin():
 
 
 @contextlib.contextmanager
-def ejabberd_mucd(fanout=True):
+def ejabberd_mucd(fanout=True, extra_args=()):
     # mod_mucd_fanout: packaging/ejabberd/, compiled by the harness
     with harness.EjabberdHost(muc=harness.EXTERNAL, fanout=fanout) as host:
-        with attached(host, "ejabberd") as started:
+        with attached(host, "ejabberd", extra_args) as started:
             yield started
 
 
@@ -148,11 +159,16 @@ HOSTS = {
     "prosody": [Setup("prosody", "Prosody built-in MUC", prosody_builtin),
                 Setup("prosody+mucd", "Prosody + mucd (mod_mucd_fanout)", prosody_mucd),
                 Setup("prosody+mucd-plain", "Prosody + mucd (plain XEP-0114, no module)",
-                      lambda: prosody_mucd(fanout=False))],
+                      lambda: prosody_mucd(fanout=False)),
+                Setup("prosody+mucd-no-oid", "Prosody + mucd (mod_mucd_fanout, --occupant-id off)",
+                      lambda: prosody_mucd(extra_args=NO_OCCUPANT_IDS))],
     "ejabberd": [Setup("ejabberd", "ejabberd built-in mod_muc", ejabberd_builtin),
                  Setup("ejabberd+mucd", "ejabberd + mucd (mod_mucd_fanout)", ejabberd_mucd),
                  Setup("ejabberd+mucd-plain", "ejabberd + mucd (plain XEP-0114, no module)",
-                       lambda: ejabberd_mucd(fanout=False))],
+                       lambda: ejabberd_mucd(fanout=False)),
+                 Setup("ejabberd+mucd-no-oid",
+                       "ejabberd + mucd (mod_mucd_fanout, --occupant-id off)",
+                       lambda: ejabberd_mucd(extra_args=NO_OCCUPANT_IDS))],
 }
 
 
@@ -332,6 +348,9 @@ def main():
     parser.add_argument("--json", help="write every setup's results and the comparison here")
     parser.add_argument("--quick", action="store_true",
                         help="one small run per setup; checks every stanza arrives")
+    parser.add_argument("--setups",
+                        help="comma separated labels of the setups with mucd to run (default: "
+                             "all of the host's); the built-in MUC always runs, as the baseline")
     parser.add_argument("--interleave", action="store_true",
                         help="start every setup at once and run them in turn, one run each, "
                              "--runs times (the machine's slower stretches fall on all setups)")
@@ -350,6 +369,14 @@ def main():
     scenarios = ["e2e-quick"] if args.quick else args.scenario.split(",")
 
     setups = HOSTS[args.host]
+    if args.setups:
+        wanted = args.setups.split(",")
+        unknown = sorted(set(wanted) - {setup.label for setup in setups[1:]})
+        if unknown:
+            print(f"e2e: no setup {', '.join(unknown)} for --host {args.host}; there are "
+                  + ", ".join(setup.label for setup in setups[1:]), file=sys.stderr)
+            return 2
+        setups = [setups[0]] + [setup for setup in setups[1:] if setup.label in wanted]
     if args.interleave:
         results = run_interleaved(setups, args, scenarios)
     else:

@@ -73,24 +73,28 @@ def test_end_to_end_quick_mode_through_prosody_receives_every_stanza(mucd_bin):
     assert proc.returncode == 0, out
     assert "Prosody built-in MUC vs Prosody + mucd (mod_mucd_fanout)" in out, out
     assert "Prosody built-in MUC vs Prosody + mucd (plain XEP-0114, no module)" in out, out
+    assert "Prosody built-in MUC vs Prosody + mucd (mod_mucd_fanout, --occupant-id off)" in out, out
     assert "e2e-quick" in out and "FAILED" not in out, out
 
 
 def test_end_to_end_interleaved_runs_every_setup_in_turn(mucd_bin, tmp_path):
-    # --interleave starts the three setups at once and alternates their runs; each setup's
-    # figures are then the runs it was given, joined as if one mucd-load had made them.
+    # --interleave starts the setups at once (the built-in MUC and the two --setups picked) and
+    # alternates their runs; each setup's figures are then the runs it was given, joined as if
+    # one mucd-load had made them.
     require(load_binary())
     out_json = tmp_path / "e2e.json"
     proc = subprocess.run([sys.executable, os.path.join(BENCH, "e2e.py"), "--quick",
-                           "--interleave", "--runs", "2", "--json", str(out_json)],
+                           "--interleave", "--runs", "2", "--json", str(out_json),
+                           "--setups", "prosody+mucd-no-oid,prosody+mucd"],
                           capture_output=True, text=True, timeout=180, env=bench_env())
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     order = [line.split(" of ")[1] for line in proc.stderr.splitlines()
              if line.startswith("e2e: run ")]
-    setups = ["prosody", "prosody+mucd", "prosody+mucd-plain"]
+    setups = ["prosody", "prosody+mucd", "prosody+mucd-no-oid"]
     assert order == setups * 2, out
     data = json.loads(out_json.read_text())
+    assert "prosody+mucd-plain" not in data, data.keys()
     for label in setups:
         [scenario] = data[label]["scenarios"]
         assert scenario["runs"] == 2, data[label]
@@ -127,6 +131,15 @@ def test_end_to_end_quick_mode_through_ejabberd_receives_every_stanza(mucd_bin):
     assert proc.returncode == 0, out
     assert "ejabberd built-in mod_muc vs ejabberd + mucd (mod_mucd_fanout)" in out, out
     assert "e2e-quick" in out and "FAILED" not in out, out
+
+
+def test_end_to_end_names_the_setups_when_asked_for_one_it_lacks(mucd_bin, monkeypatch, capsys):
+    require(load_binary())
+    e2e = e2e_module()
+    monkeypatch.setattr(sys, "argv", ["e2e.py", "--quick", "--setups", "prosody+mucd,nope"])
+    assert e2e.main() == 2
+    err = capsys.readouterr().err
+    assert "no setup nope for --host prosody" in err and "prosody+mucd-no-oid" in err, err
 
 
 # Without the package, --host ejabberd says so:
