@@ -10,17 +10,17 @@ against the server with mucd attached as its component.
 
 Setups, each with a fresh server (test/harness, on free loopback ports, log level info, no MUC
 archive): the server's built-in MUC; the server with a fresh mucd attached (with the host's
-mod_mucd_fanout for the component, as README.md recommends); and mucd over plain XEP-0114 (no
+mod_mucd_fanout for the component, as README.md recommends); mucd over plain XEP-0114 (no
 module: one copy per recipient crosses the component stream); and mucd with the module and
 --occupant-id off (neither built-in MUC here sends XEP-0421 occupant ids, which mucd sends by
 default: the feature-for-feature comparison). --setups picks some of the mucd setups. They run
-one after another, or
-with --interleave all started at once and measured in turn (run 1 of every setup, then run 2
-of every setup, ..., each once every server and mucd is idle), so that a slower stretch of the
-machine falls on every setup rather than on one. CPU is read from /proc for the server
-(Prosody, or ejabberd's beam.smp) and mucd and reported per 1,000 deliveries, for each and in
-total. Prints both tables and a comparison table (mucd / built-in ratios); exits 1 if any run
-did not receive every expected stanza, 2 if something needed (a binary, ejabberd) is not
+one after another, or with --interleave all started at once and measured in turn (run 1 of
+every setup, then run 2 of every setup, ..., each round starting one setup further on, each run
+once every server and mucd is idle), so that a slower stretch of the machine falls on every
+setup rather than on one. CPU is read from /proc for the server (Prosody, or ejabberd's
+beam.smp) and mucd and reported per 1,000 deliveries, for each and in total. Prints every
+setup's table and a comparison table per mucd setup (mucd / built-in ratios); exits 1 if any
+run did not receive every expected stanza, 2 if something needed (a binary, ejabberd) is not
 installed.
 """
 
@@ -194,7 +194,9 @@ def run_interleaved(setups, args, scenarios):
             started = [(setup, *stack.enter_context(setup.start())) for setup in setups]
             pids = [pid for _, _, watches in started for _, pid in watches]
             for k in range(args.runs):
-                for setup, host, watches in started:
+                # Each round starts one setup further on, so that no setup always runs first
+                # (or always right after the same other setup).
+                for setup, host, watches in started[k % len(started):] + started[:k % len(started)]:
                     # The last run's server may still be busy (a storm's 500 occupants leaving
                     # is another storm): nobody starts before everyone is idle.
                     wait_until_idle(pids)
