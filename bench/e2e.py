@@ -196,7 +196,8 @@ def run_interleaved(setups, args, scenarios):
             for k in range(args.runs):
                 # Each round starts one setup further on, so that no setup always runs first
                 # (or always right after the same other setup).
-                for setup, host, watches in started[k % len(started):] + started[:k % len(started)]:
+                first = k % len(started)
+                for setup, host, watches in started[first:] + started[:first]:
                     # The last run's server may still be busy (a storm's 500 occupants leaving
                     # is another storm): nobody starts before everyone is idle.
                     wait_until_idle(pids)

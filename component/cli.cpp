@@ -266,15 +266,35 @@ SecretFile read_secret_file(const std::string& path) {
   return result;
 }
 
+// Fills an option not given on the command line from its environment variable; returns the name
+// the value came from (the option's or the variable's), for a message about a bad value.
+std::string_view fill_from_env(std::optional<std::string>& value, const EnvLookup& env,
+                               std::string_view option, const char* variable) {
+  if (value) return option;
+  value = env_value(env, variable);
+  return variable;
+}
+
+// A two-word option (or its variable): `yes` sets `out` to true, `no` to false. Returns the
+// problem when the value is neither.
+std::optional<std::string> resolve_switch(std::optional<std::string>& value, const EnvLookup& env,
+                                          std::string_view option, const char* variable,
+                                          std::string_view yes, std::string_view no, bool& out) {
+  std::string_view source = fill_from_env(value, env, option, variable);
+  if (!value) return std::nullopt;
+  if (*value != yes && *value != no) {
+    return fmt::format("{} '{}': expected {} or {}", source, *value, yes, no);
+  }
+  out = *value == yes;
+  return std::nullopt;
+}
+
 // Service policy: --create-rooms, --max-occupants, --host-fanout and --occupant-id (or their
 // MUCD_ variables).
 // Returns the problem when a value is bad.
 std::optional<std::string> resolve_policy(RawOptions& raw, const EnvLookup& env, Options& options) {
-  std::string create_source = "--create-rooms";
-  if (!raw.create_rooms) {
-    raw.create_rooms = env_value(env, "MUCD_CREATE_ROOMS");
-    create_source = "MUCD_CREATE_ROOMS";
-  }
+  std::string_view create_source =
+      fill_from_env(raw.create_rooms, env, "--create-rooms", "MUCD_CREATE_ROOMS");
   if (raw.create_rooms && *raw.create_rooms != "anyone") {
     std::vector<std::string> domains;
     if (*raw.create_rooms != "admins") {
@@ -302,11 +322,8 @@ std::optional<std::string> resolve_policy(RawOptions& raw, const EnvLookup& env,
     options.room_creator_domains = std::move(domains);
   }
 
-  std::string max_source = "--max-occupants";
-  if (!raw.max_occupants) {
-    raw.max_occupants = env_value(env, "MUCD_MAX_OCCUPANTS");
-    max_source = "MUCD_MAX_OCCUPANTS";
-  }
+  std::string_view max_source =
+      fill_from_env(raw.max_occupants, env, "--max-occupants", "MUCD_MAX_OCCUPANTS");
   if (raw.max_occupants) {
     const std::string& text = *raw.max_occupants;
     unsigned long value = 0;
@@ -320,30 +337,12 @@ std::optional<std::string> resolve_policy(RawOptions& raw, const EnvLookup& env,
     options.max_occupants = static_cast<unsigned>(value);
   }
 
-  std::string fanout_source = "--host-fanout";
-  if (!raw.host_fanout) {
-    raw.host_fanout = env_value(env, "MUCD_HOST_FANOUT");
-    fanout_source = "MUCD_HOST_FANOUT";
+  if (auto problem = resolve_switch(raw.host_fanout, env, "--host-fanout", "MUCD_HOST_FANOUT",
+                                    "auto", "off", options.host_fanout)) {
+    return problem;
   }
-  if (raw.host_fanout) {
-    if (*raw.host_fanout != "auto" && *raw.host_fanout != "off") {
-      return fmt::format("{} '{}': expected auto or off", fanout_source, *raw.host_fanout);
-    }
-    options.host_fanout = *raw.host_fanout == "auto";
-  }
-
-  std::string occupant_id_source = "--occupant-id";
-  if (!raw.occupant_id) {
-    raw.occupant_id = env_value(env, "MUCD_OCCUPANT_ID");
-    occupant_id_source = "MUCD_OCCUPANT_ID";
-  }
-  if (raw.occupant_id) {
-    if (*raw.occupant_id != "on" && *raw.occupant_id != "off") {
-      return fmt::format("{} '{}': expected on or off", occupant_id_source, *raw.occupant_id);
-    }
-    options.occupant_ids = *raw.occupant_id == "on";
-  }
-  return std::nullopt;
+  return resolve_switch(raw.occupant_id, env, "--occupant-id", "MUCD_OCCUPANT_ID", "on", "off",
+                        options.occupant_ids);
 }
 
 UsageError error(std::string what) {
@@ -392,11 +391,7 @@ CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
   }
 
   // Server.
-  std::string server_source = "--server";
-  if (!raw.server) {
-    raw.server = env_value(env, "MUCD_SERVER");
-    server_source = "MUCD_SERVER";
-  }
+  std::string_view server_source = fill_from_env(raw.server, env, "--server", "MUCD_SERVER");
   if (raw.server) {
     std::string why;
     auto address = parse_server_address(*raw.server, &why);
@@ -405,11 +400,7 @@ CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
   }
 
   // Domain.
-  std::string domain_source = "--domain";
-  if (!raw.domain) {
-    raw.domain = env_value(env, "MUCD_DOMAIN");
-    domain_source = "MUCD_DOMAIN";
-  }
+  std::string_view domain_source = fill_from_env(raw.domain, env, "--domain", "MUCD_DOMAIN");
   if (!raw.domain) {
     return error(
         "missing --domain: the component's domain, as in the server's Component line "
@@ -428,11 +419,8 @@ CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
   if (raw.data_dir) options.data_dir = *raw.data_dir;
 
   // Log level.
-  std::string level_source = "--log-level";
-  if (!raw.log_level) {
-    raw.log_level = env_value(env, "MUCD_LOG_LEVEL");
-    level_source = "MUCD_LOG_LEVEL";
-  }
+  std::string_view level_source =
+      fill_from_env(raw.log_level, env, "--log-level", "MUCD_LOG_LEVEL");
   if (raw.log_level) {
     auto level = log::parse_level(*raw.log_level);
     if (!level) {
@@ -443,11 +431,8 @@ CliOutcome resolve(RawOptions raw, const EnvLookup& env) {
   }
 
   // Flood control: RATE[/BURST], per sender.
-  std::string rate_source = "--rate-limit";
-  if (!raw.rate_limit) {
-    raw.rate_limit = env_value(env, "MUCD_RATE_LIMIT");
-    rate_source = "MUCD_RATE_LIMIT";
-  }
+  std::string_view rate_source =
+      fill_from_env(raw.rate_limit, env, "--rate-limit", "MUCD_RATE_LIMIT");
   if (raw.rate_limit) {
     auto limit = parse_rate_limit(*raw.rate_limit);
     if (!limit) {

@@ -44,6 +44,10 @@ EnvLookup lookup(const Env& env) {
   };
 }
 
+#define EXPECT_CONTAINS(haystack, needle)                          \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) \
+      << "'" << (haystack) << "' does not contain '" << (needle) << "'"
+
 // A temporary directory with a secret file in it.
 class CliTest : public ::testing::Test {
  protected:
@@ -60,6 +64,26 @@ class CliTest : public ::testing::Test {
     std::ofstream(path, std::ios::binary) << content;
     chmod(path.c_str(), mode);
     return path;
+  }
+
+  // A two-word option whose `field` is true by default: `no` clears it, from the command line or
+  // from `variable` (the command line winning over it); `bad` is refused, naming the option.
+  void expect_switch(const std::string& option, const std::string& variable, const std::string& yes,
+                     const std::string& no, const std::string& bad, bool Options::*field) {
+    EXPECT_TRUE(options({"--domain", "muc.example.org", "--secret-file", secret_file_}).*field);
+    EXPECT_FALSE(
+        options({"--domain", "muc.example.org", "--secret-file", secret_file_, option, no}).*field);
+    Env env{{variable, no}};
+    EXPECT_FALSE(options({"--domain", "muc.example.org", "--secret-file", secret_file_}, env).*
+                 field);
+    EXPECT_TRUE(
+        options({"--domain", "muc.example.org", "--secret-file", secret_file_, option + "=" + yes},
+                env).*
+        field);
+    EXPECT_CONTAINS(
+        error({"--domain", "muc.example.org", "--secret-file", secret_file_, option, bad}),
+        option + " '" + bad + "': expected " + yes + " or " + no);
+    EXPECT_CONTAINS(help_text(), variable);
   }
 
   CliOutcome parse(Argv args, const Env& env = {}) {
@@ -93,10 +117,6 @@ class CliTest : public ::testing::Test {
   std::string dir_;
   std::string secret_file_;
 };
-
-#define EXPECT_CONTAINS(haystack, needle)                          \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) \
-      << "'" << (haystack) << "' does not contain '" << (needle) << "'"
 
 // --- the happy path ---------------------------------------------------------------------------
 
@@ -635,42 +655,14 @@ TEST_F(CliTest, HelpDocumentsPolicyOptions) {
 }
 
 TEST_F(CliTest, HostFanoutIsAutoUnlessTurnedOff) {
-  EXPECT_TRUE(options({"--domain", "muc.example.org", "--secret-file", secret_file_}).host_fanout);
-  EXPECT_FALSE(options({"--domain", "muc.example.org", "--secret-file", secret_file_,
-                        "--host-fanout", "off"})
-                   .host_fanout);
-  Env env{{"MUCD_HOST_FANOUT", "off"}};
-  EXPECT_FALSE(
-      options({"--domain", "muc.example.org", "--secret-file", secret_file_}, env).host_fanout);
-  EXPECT_TRUE(
-      options({"--domain", "muc.example.org", "--secret-file", secret_file_, "--host-fanout=auto"},
-              env)
-          .host_fanout);
-  EXPECT_CONTAINS(
-      error({"--domain", "muc.example.org", "--secret-file", secret_file_, "--host-fanout", "on"}),
-      "--host-fanout 'on': expected auto or off");
-  EXPECT_CONTAINS(help_text(), "MUCD_HOST_FANOUT");
+  expect_switch("--host-fanout", "MUCD_HOST_FANOUT", "auto", "off", "on", &Options::host_fanout);
 }
 
 TEST_F(CliTest, OccupantIdsAreOnUnlessTurnedOff) {
-  EXPECT_TRUE(options({"--domain", "muc.example.org", "--secret-file", secret_file_}).occupant_ids);
-  EXPECT_FALSE(options({"--domain", "muc.example.org", "--secret-file", secret_file_,
-                        "--occupant-id", "off"})
-                   .occupant_ids);
-  Env env{{"MUCD_OCCUPANT_ID", "off"}};
-  EXPECT_FALSE(
-      options({"--domain", "muc.example.org", "--secret-file", secret_file_}, env).occupant_ids);
-  EXPECT_TRUE(
-      options({"--domain", "muc.example.org", "--secret-file", secret_file_, "--occupant-id=on"},
-              env)
-          .occupant_ids);
-  EXPECT_CONTAINS(
-      error({"--domain", "muc.example.org", "--secret-file", secret_file_, "--occupant-id", "no"}),
-      "--occupant-id 'no': expected on or off");
+  expect_switch("--occupant-id", "MUCD_OCCUPANT_ID", "on", "off", "no", &Options::occupant_ids);
   EXPECT_CONTAINS(error({"--domain", "muc.example.org", "--secret-file", secret_file_},
                         {{"MUCD_OCCUPANT_ID", "0"}}),
                   "MUCD_OCCUPANT_ID '0': expected on or off");
-  EXPECT_CONTAINS(help_text(), "MUCD_OCCUPANT_ID");
 }
 
 // --- status file and health check ------------------------------------------------------------
