@@ -50,6 +50,14 @@ class TestStore final : public storage::RoomStore {
   storage::Status list_listed_rooms(std::vector<storage::ListingRecord>* out) const override {
     return inner.list_listed_rooms(out);
   }
+  storage::Status load_tombstone(std::string_view jid,
+                                 storage::TombstoneRecord* out) const override {
+    if (failing_reads) return storage::Status::io_error("disk on fire");
+    return inner.load_tombstone(jid, out);
+  }
+  storage::Status list_tombstones(std::vector<storage::TombstoneRecord>* out) const override {
+    return inner.list_tombstones(out);
+  }
   storage::Status load_history(std::string_view jid,
                                std::vector<storage::HistoryRecord>* out) const override {
     return inner.load_history(jid, out);
@@ -63,6 +71,11 @@ class TestStore final : public storage::RoomStore {
     storage::RoomRecord r;
     EXPECT_TRUE(inner.load_room(jid, &r).ok()) << jid << " is not stored";
     return r;
+  }
+  std::vector<storage::TombstoneRecord> tombstones() const {
+    std::vector<storage::TombstoneRecord> all;
+    EXPECT_TRUE(inner.list_tombstones(&all).ok());
+    return all;
   }
   bool has_room(std::string_view jid) const {
     storage::RoomRecord r;
@@ -209,6 +222,13 @@ class StoreHarness {
     RecordingOutbox out;
     service->on_tick(out);
     return out.sent;
+  }
+  // Romeo, its owner, destroys garden, naming a new venue and a reason.
+  std::vector<Stanza> destroy() {
+    return send(
+        "<iq from='romeo@localhost/r1' to='garden@conference.localhost' type='set' id='d'><query "
+        "xmlns='http://jabber.org/protocol/muc#owner'><destroy "
+        "jid='elsewhere@conference.localhost'><reason>moved</reason></destroy></query></iq>");
   }
   // Romeo creates garden and makes it persistent; Juliet joins.
   void persistent_garden() {
@@ -647,6 +667,70 @@ TEST(Restart, PublicRoomsStayListedWhenUnloadedAndAfterARestart) {
   EXPECT_THAT(listed, IsEmpty());
 }
 
+// --- tombstones of destroyed persistent rooms ---
+
+TEST(Tombstone, ADestroyedRoomsTombstoneOutlivesARestart) {
+  StoreHarness h;
+  h.persistent_garden();
+  const auto destroyed_at = h.clock.wall();
+  auto out = h.destroy();
+  ASSERT_TRUE(find_type(out, "result"));
+  EXPECT_FALSE(h.store.has_room(kGarden));
+  EXPECT_TRUE(h.store.syncs.back());
+  const auto expires = destroyed_at + std::chrono::hours(24 * 31);
+  EXPECT_THAT(h.store.tombstones(),
+              ElementsAre(storage::TombstoneRecord{
+                  std::string(kGarden), "moved", "elsewhere@conference.localhost",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(expires.time_since_epoch())
+                      .count()}));
+
+  h.restart();
+  auto gone = h.join(kNurse, "nurse");
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(error_condition(gone[0]), "gone");
+  EXPECT_STREQ(gone[0].root().child("error").child("gone").text().get(),
+               "xmpp:elsewhere@conference.localhost?join");
+  EXPECT_STREQ(gone[0].root().child("error").child("text").text().get(), "moved");
+  EXPECT_EQ(h.store.tombstones().size(), 1u);  // still there for the next one
+  EXPECT_EQ(h.service->find_room(kGarden), nullptr);
+}
+
+TEST(Tombstone, AnAdministratorsJoinRemovesItForGood) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.destroy();
+  h.restart();
+  auto admin = h.join("admin@localhost/a", "admin");
+  ASSERT_FALSE(admin.empty());
+  EXPECT_EQ(error_condition(admin[0]), "");
+  EXPECT_TRUE(has_status(admin[0], "201"));
+  EXPECT_THAT(h.store.tombstones(), IsEmpty());
+  h.send(
+      "<presence from='admin@localhost/a' to='garden@conference.localhost/admin' "
+      "type='unavailable'/>");  // the new (temporary) room goes with its last occupant
+
+  h.restart();
+  auto nurse = h.join(kNurse, "nurse");
+  ASSERT_FALSE(nurse.empty());
+  EXPECT_EQ(error_condition(nurse[0]), "");
+  EXPECT_TRUE(has_status(nurse[0], "201"));
+}
+
+TEST(Tombstone, AnExpiredOneIsRemovedFromTheStoreAndTheRoomCanBeCreated) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.destroy();
+  h.clock.advance(std::chrono::hours(24 * 30));
+  h.restart();
+  EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "gone");  // 30 days on: still there
+  h.clock.advance(std::chrono::hours(24 * 2));
+  h.restart();
+  auto nurse = h.join(kNurse, "nurse");
+  ASSERT_FALSE(nurse.empty());
+  EXPECT_TRUE(has_status(nurse[0], "201"));
+  EXPECT_THAT(h.store.tombstones(), IsEmpty());
+}
+
 // --- a failing store ---
 
 TEST(FailingStore, ConfigSubmitIsRefusedAndChangesNothing) {
@@ -726,6 +810,23 @@ TEST(FailingStore, DestroyIsRefusedAndTheRoomLivesOn) {
   EXPECT_EQ(h.service->find_room(kGarden)->occupant_count(), 2u);
   h.store.failing = false;
   EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "");  // no tombstone: joins work
+  EXPECT_THAT(h.store.tombstones(), IsEmpty());
+}
+
+TEST(FailingStore, ATombstoneThatCannotBeRemovedStaysAndTheJoinIsRefused) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.destroy();
+  h.clock.advance(std::chrono::hours(24 * 32));
+  h.restart();
+  h.store.failing = true;
+  auto out = h.join("admin@localhost/a", "admin");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");
+  EXPECT_EQ(h.store.tombstones().size(), 1u);
+  h.store.failing = false;
+  EXPECT_TRUE(has_status(h.join("admin@localhost/a", "admin")[0], "201"));
+  EXPECT_THAT(h.store.tombstones(), IsEmpty());
 }
 
 TEST(FailingStore, SubjectChangeIsRefused) {

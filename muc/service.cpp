@@ -149,7 +149,7 @@ void Service::settle(const std::string& room_jid) {
     if (room.config().persistent) {
       const DestroyNotice& notice = *room.destroy_notice();
       tombstones_[room_jid] =
-          Tombstone{notice.reason, notice.new_jid, clock_.now() + kTombstoneLifetime};
+          Tombstone{notice.reason, notice.new_jid, clock_.wall() + kTombstoneLifetime};
     }
     rooms_.erase(it);
     return;
@@ -167,9 +167,12 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, const std::str
   };
 
   if (kind == "iq" && (type == "result" || type == "error") && handle_probe_answer(stanza)) return;
+  // Loads the room, or the tombstone of a destroyed one, from the store (before the tombstone
+  // is looked at, so the turn sees it removed).
+  if (!prepare_room(room_jid, &stanza, out)) return;
   if (auto tomb = tombstones_.find(room_jid); tomb != tombstones_.end()) {
     bool admin_join = is_admin(bare_of(stanza.from())) && kind == "presence" && type.empty();
-    if (tomb->second.expires < clock_.now() || admin_join) {
+    if (tomb->second.expires < clock_.wall() || admin_join) {
       tombstones_.erase(tomb);
     } else {
       if (type != "error") {
@@ -185,7 +188,6 @@ void Service::handle_to_room(const Stanza& stanza, const Jid& to, const std::str
     }
   }
 
-  if (!prepare_room(room_jid, &stanza, out)) return;
   auto it = rooms_.find(room_jid);
   if (it == rooms_.end()) {
     bool creates = kind == "presence" && type.empty() && to.has_resource() &&

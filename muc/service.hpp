@@ -101,10 +101,14 @@ class Service final : public StanzaHandler {
   size_t pending_probes() const { return probes_.size(); }
 
  private:
+  // A destroyed persistent room's, kept (and stored) until it expires: wall-clock time, since
+  // it outlives restarts.
   struct Tombstone {
     std::string reason;
     std::string new_jid;
-    std::chrono::steady_clock::time_point expires;
+    std::chrono::system_clock::time_point expires;
+
+    friend bool operator==(const Tombstone&, const Tombstone&) = default;
   };
 
   // Flood control: false (and the sender told) when `from` is over its rate.
@@ -173,12 +177,14 @@ class Service final : public StanzaHandler {
   void finish_turn(const Stanza* cause);
   void abandon_turn(Turn& turn);
   void roll_back(Turn& turn);
-  // Before a room is handed a stanza or changed: loads it from the store when it is not in
-  // memory, and notes its state for this turn. Returns false (having answered `stanza`, when
-  // given) when the store cannot be read.
+  // Before a room is handed a stanza or changed: loads it (or, when there is none, its
+  // tombstone) from the store when it is not in memory, and notes its state for this turn.
+  // Returns false (having answered `stanza`, when given) when the store cannot be read.
   bool prepare_room(const std::string& room_jid, const Stanza* stanza, Outbox& out);
   void touch(const std::string& room_jid);
   storage::Status load_room(const std::string& room_jid, bool* found);
+  // Into tombstones_, if the store has one for the room (expired or not).
+  storage::Status load_tombstone(const std::string& room_jid);
   void queue_probes(const Room& room);
   void send_probes(Outbox& out);
   bool handle_probe_answer(const Stanza& stanza);

@@ -116,6 +116,7 @@ bool Service::prepare_room(const std::string& room_jid, const Stanza* stanza, Ou
   if (!rooms_.count(room_jid)) {
     bool found = false;
     storage::Status s = load_room(room_jid, &found);
+    if (s.ok() && !found && !tombstones_.count(room_jid)) s = load_tombstone(room_jid);
     if (!s.ok()) {
       log::error("cannot load room {}: {}", room_jid, s.to_string());
       if (stanza && stanza->type() != "error") {
@@ -143,6 +144,18 @@ void Service::touch(const std::string& room_jid) {
     }
   }
   if (auto t = tombstones_.find(room_jid); t != tombstones_.end()) before.tombstone = t->second;
+}
+
+storage::Status Service::load_tombstone(const std::string& room_jid) {
+  storage::TombstoneRecord record;
+  storage::Status s = store_->load_tombstone(room_jid, &record);
+  if (s.is_not_found()) return {};
+  if (!s.ok()) return s;
+  const auto expires = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::milliseconds(record.expires_ms)));
+  tombstones_[room_jid] = Tombstone{std::move(record.reason), std::move(record.new_jid), expires};
+  return {};
 }
 
 storage::Status Service::load_room(const std::string& room_jid, bool* found) {
@@ -187,6 +200,18 @@ void Service::finish_turn(const Stanza* cause) {
     } else {
       Persistence::save_changes(*room, changes, batch);
       sync = sync || Persistence::acknowledged(changes);
+    }
+    // A tombstone left (the room destroyed) or removed (expired, or an admin's join).
+    auto tomb = tombstones_.find(jid);
+    if (tomb != tombstones_.end() && before.tombstone != tomb->second) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+          tomb->second.expires.time_since_epoch());
+      batch.put_tombstone(
+          {jid, tomb->second.reason, tomb->second.new_jid, static_cast<int64_t>(ms.count())});
+      sync = true;
+    } else if (tomb == tombstones_.end() && before.tombstone) {
+      batch.remove_tombstone(jid);
+      sync = true;
     }
   }
 

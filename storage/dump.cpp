@@ -51,10 +51,17 @@ std::string room_line(const RoomRecord& room, const std::vector<HistoryRecord>& 
   return out;
 }
 
-// Reads the fields of one dumped room, naming what is wrong with it.
+std::string tombstone_line(const TombstoneRecord& t) {
+  return "{\"jid\":" + quote(t.jid) + ",\"reason\":" + quote(t.reason) +
+         ",\"new_jid\":" + quote(t.new_jid) + ",\"expires_ms\":" + std::to_string(t.expires_ms) +
+         '}';
+}
+
+// Reads the fields of one dumped room (or tombstone), naming what is wrong with it.
 class RoomReader {
  public:
-  RoomReader(const json::Value& v, size_t index) : v_(v), where_("room " + std::to_string(index)) {}
+  RoomReader(const json::Value& v, size_t index, std::string_view kind = "room")
+      : v_(v), where_(std::string(kind) + " " + std::to_string(index)) {}
 
   Status read(RoomRecord* room, std::vector<HistoryRecord>* history,
               std::vector<OccupantRecord>* occupants, std::optional<ListingRecord>* listing) {
@@ -95,6 +102,19 @@ class RoomReader {
       if (!l->is_object()) return bad("listing is not an object");
       *listing = ListingRecord{room->jid, string(*l, "name", false)};
     }
+    return error_;
+  }
+
+  Status read(TombstoneRecord* tombstone) {
+    if (!v_.is_object()) return bad("is not an object");
+    tombstone->jid = string(v_, "jid", true);
+    if (!error_.ok()) return error_;
+    where_ = "tombstone " + tombstone->jid;
+    tombstone->reason = string(v_, "reason", false);
+    tombstone->new_jid = string(v_, "new_jid", false);
+    const json::Value* expires = v_.find("expires_ms");
+    if (!expires || !expires->as_int64()) return bad("no integer expires_ms");
+    tombstone->expires_ms = *expires->as_int64();
     return error_;
   }
 
@@ -157,6 +177,12 @@ Status export_rooms(const RoomStore& store, const std::function<void(std::string
           room_line(room, history, occupants, l == listed.end() ? nullptr : &l->second));
     ++*rooms;
   }
+  std::vector<TombstoneRecord> tombstones;
+  if (Status s = store.list_tombstones(&tombstones); !s.ok()) return s;
+  write("\n],\"tombstones\":[\n");
+  for (size_t i = 0; i < tombstones.size(); ++i) {
+    write((i == 0 ? "" : ",\n") + tombstone_line(tombstones[i]));
+  }
   write("\n]}\n");
   return {};
 }
@@ -201,6 +227,21 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
     }
     batches.push_back(std::move(batch));
   }
+  // Tombstones (dumps before them have none), after the rooms: a room and a tombstone of the
+  // same JID both come back, as they were stored.
+  StoreBatch tombstones;
+  if (const json::Value* tombs = doc.find("tombstones")) {
+    if (!tombs->is_array()) return Status::invalid_argument("\"tombstones\" is not a list");
+    for (size_t i = 0; i < tombs->items.size(); ++i) {
+      TombstoneRecord tombstone;
+      Status s = RoomReader(tombs->items[i], i + 1, "tombstone").read(&tombstone);
+      if (!s.ok()) return s;
+      tombstones.put_tombstone(std::move(tombstone));
+    }
+    if (Status s = tombstones.validate(); !s.ok()) return Status::invalid_argument(s.message());
+  }
+  const size_t room_count = batches.size();
+  if (!tombstones.empty()) batches.push_back(std::move(tombstones));
   // Rooms are written a few thousand mutations at a time (a batch per room would cost a write
   // each; one batch for everything would hold the whole store in memory twice).
   StoreBatch chunk;
@@ -209,7 +250,7 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
     for (StoreBatch::Operation& op : std::move(batches[i]).take_operations()) {
       chunk.add(std::move(op));
     }
-    ++in_chunk;
+    if (i < room_count) ++in_chunk;
     const bool last = i + 1 == batches.size();
     if (chunk.size() >= 20'000 || last) {
       if (Status s = store.commit(std::move(chunk), last); !s.ok()) return s;

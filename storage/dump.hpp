@@ -9,6 +9,9 @@
 //      "history": [{"seq": 1, "stamp_ms": 1700000000000, "from_nick": "...", "xml": "<message/>"}],
 //      "occupants": [{"nick": "...", "real_jid": "...", "role": "...", "presence_xml": "..."}],
 //      "listing": {"name": "..."}},   <- only for a room in the public room list
+//     ...],
+//    "tombstones": [                   <- destroyed persistent rooms (absent in older dumps)
+//     {"jid": "...", "reason": "...", "new_jid": "...", "expires_ms": 1700000000000},
 //     ...]}
 //
 // One room per line, so a dump can be read and diffed. Config values are strings exactly as
@@ -28,13 +31,14 @@ inline constexpr std::string_view kDumpFormat = "mucd-rooms";
 inline constexpr int kDumpVersion = 1;
 
 // Writes the dump of every room in `store` through `write`, room by room (memory stays flat
-// whatever the number of rooms). Sets *rooms to the number written. Stops at the first store
-// error and returns it.
+// whatever the number of rooms), then every tombstone. Sets *rooms to the number of rooms written.
+// Stops at the first store error and returns it.
 Status export_rooms(const RoomStore& store, const std::function<void(std::string_view)>& write,
                     size_t* rooms);
 
 // Reads a dump and stores its rooms. A room of the dump replaces the stored room with the same
-// JID (history and occupants included); other stored rooms stay. The whole text is parsed and
+// JID (history and occupants included), a tombstone the stored tombstone of that JID; other
+// stored rooms and tombstones stay. The whole text is parsed and
 // checked before anything is written, so a bad dump changes nothing; each room is then one
 // atomic batch, and the last write is synced. Sets *rooms to the number stored.
 Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms);

@@ -44,6 +44,9 @@ void fill(RoomStore& store) {
   RoomRecord empty;
   empty.jid = "empty@chat.shakespeare.lit";
   batch.save_room(empty);
+  batch.put_tombstone({"heath@chat.shakespeare.lit", "moved \"away\"", "coven@chat.shakespeare.lit",
+                       1'700'000'000'000});
+  batch.put_tombstone({"wood@chat.shakespeare.lit", "", "", 5});
   ASSERT_TRUE(store.commit(std::move(batch), true).ok());
 }
 
@@ -64,6 +67,10 @@ void expect_same(const RoomStore& a, const RoomStore& b) {
   ASSERT_TRUE(a.list_listed_rooms(&listed_a).ok());
   ASSERT_TRUE(b.list_listed_rooms(&listed_b).ok());
   EXPECT_EQ(listed_a, listed_b);
+  std::vector<TombstoneRecord> tombs_a, tombs_b;
+  ASSERT_TRUE(a.list_tombstones(&tombs_a).ok());
+  ASSERT_TRUE(b.list_tombstones(&tombs_b).ok());
+  EXPECT_EQ(tombs_a, tombs_b);
   for (const std::string& jid : rooms_a) {
     RoomRecord ra, rb;
     std::vector<HistoryRecord> ha, hb;
@@ -85,8 +92,11 @@ TEST(Dump, ExportThenImportGivesTheSameStore) {
   fill(original);
   size_t exported = 0;
   const std::string text = export_text(original, &exported);
-  EXPECT_EQ(exported, 2u);
+  EXPECT_EQ(exported, 2u);  // rooms; the two tombstones are not counted
   EXPECT_THAT(text, HasSubstr("\"format\":\"mucd-rooms\""));
+  EXPECT_THAT(text, HasSubstr("{\"jid\":\"heath@chat.shakespeare.lit\",\"reason\":\"moved "
+                              "\\\"away\\\"\",\"new_jid\":\"coven@chat.shakespeare.lit\","
+                              "\"expires_ms\":1700000000000}"));
   EXPECT_THAT(text, HasSubstr("\"listing\":{\"name\":\"The \\\"Coven\\\"\\n\"}"));
 
   TestTempDir dir;
@@ -150,6 +160,12 @@ TEST(Dump, ABadDumpChangesNothingAndSaysWhy) {
        "integer seq"},
       {R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":"ok@x","occupants":[{"nick":"","real_jid":"j@x/r"}]}]})",
        "occupant nick is empty"},
+      {R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":"ok@x"}],"tombstones":{}})",
+       "\"tombstones\" is not a list"},
+      {R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":"ok@x"}],"tombstones":[{"jid":"t@x"}]})",
+       "tombstone t@x: no integer expires_ms"},
+      {R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":"ok@x"}],"tombstones":[{"reason":"r","expires_ms":1}]})",
+       "tombstone 1: missing \"jid\""},
   };
   for (const Case& c : cases) {
     MemoryStore store;
@@ -162,6 +178,22 @@ TEST(Dump, ABadDumpChangesNothingAndSaysWhy) {
     ASSERT_TRUE(store.list_rooms(&rooms).ok());
     EXPECT_THAT(rooms, IsEmpty()) << c.text;
   }
+}
+
+TEST(Dump, ADumpWithoutTombstonesImportsAndLeavesStoredTombstonesAlone) {
+  // Dumps written before tombstones were stored have no "tombstones" list.
+  MemoryStore store;
+  StoreBatch before;
+  before.put_tombstone({"heath@chat.shakespeare.lit", "", "", 5});
+  ASSERT_TRUE(store.commit(std::move(before), true).ok());
+  size_t imported = 0;
+  ASSERT_TRUE(import_rooms(store, R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":"a@x"}]})",
+                           &imported)
+                  .ok());
+  EXPECT_EQ(imported, 1u);
+  std::vector<TombstoneRecord> tombstones;
+  ASSERT_TRUE(store.list_tombstones(&tombstones).ok());
+  EXPECT_THAT(tombstones, ElementsAre(TombstoneRecord{"heath@chat.shakespeare.lit", "", "", 5}));
 }
 
 }  // namespace

@@ -172,6 +172,15 @@ std::string encode(const ListingRecord& listing) {
   return std::move(out).take();
 }
 
+std::string encode(const TombstoneRecord& tombstone) {
+  Writer out;
+  out.string(tombstone.jid);
+  out.string(tombstone.reason);
+  out.string(tombstone.new_jid);
+  out.signed_varint(tombstone.expires_ms);
+  return std::move(out).take();
+}
+
 Status decode(std::string_view bytes, RoomRecord* out) {
   return decode_into(bytes, "room", out, [](Reader& in, RoomRecord& room) {
     room.jid = in.string();
@@ -218,6 +227,15 @@ Status decode(std::string_view bytes, ListingRecord* out) {
   return decode_into(bytes, "listing", out, [](Reader& in, ListingRecord& l) {
     l.jid = in.string();
     l.name = in.string();
+  });
+}
+
+Status decode(std::string_view bytes, TombstoneRecord* out) {
+  return decode_into(bytes, "tombstone", out, [](Reader& in, TombstoneRecord& t) {
+    t.jid = in.string();
+    t.reason = in.string();
+    t.new_jid = in.string();
+    t.expires_ms = in.signed_varint();
   });
 }
 

@@ -26,6 +26,7 @@ std::string encode(const AffiliationRecord& affiliation);
 std::string encode(const HistoryRecord& entry);
 std::string encode(const OccupantRecord& occupant);
 std::string encode(const ListingRecord& listing);
+std::string encode(const TombstoneRecord& tombstone);
 
 // A RoomRecord decodes with no affiliations.
 Status decode(std::string_view bytes, RoomRecord* out);
@@ -33,5 +34,6 @@ Status decode(std::string_view bytes, AffiliationRecord* out);
 Status decode(std::string_view bytes, HistoryRecord* out);
 Status decode(std::string_view bytes, OccupantRecord* out);
 Status decode(std::string_view bytes, ListingRecord* out);
+Status decode(std::string_view bytes, TombstoneRecord* out);
 
 }  // namespace mucd::storage::encoding

@@ -79,6 +79,19 @@ TEST(Encoding, ListingRoundTrips) {
   EXPECT_TRUE(encoding::decode(encoding::encode(l).substr(0, 5), &out).is_corruption());
 }
 
+TEST(Encoding, TombstoneRoundTrips) {
+  for (int64_t expires :
+       {int64_t{0}, int64_t{-1}, int64_t{1'700'000'000'000}, std::numeric_limits<int64_t>::max()}) {
+    const TombstoneRecord t{"coven@chat.shakespeare.lit", "moved \xe2\x9a\x97",
+                            "heath@chat.shakespeare.lit", expires};
+    EXPECT_EQ(round_trip(t), t);
+  }
+  TombstoneRecord out;
+  EXPECT_TRUE(
+      encoding::decode(encoding::encode(TombstoneRecord{"a@b", "r", "", 7}).substr(0, 4), &out)
+          .is_corruption());
+}
+
 TEST(Encoding, LongStringsUseMultiByteLengths) {
   const HistoryRecord h{7, 7, "n", std::string(300'000, 'x')};
   EXPECT_EQ(round_trip(h), h);

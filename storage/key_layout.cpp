@@ -10,6 +10,7 @@ constexpr std::string_view kAffiliation = "aff/";
 constexpr std::string_view kHistory = "hist/";
 constexpr std::string_view kOccupant = "occ/";
 constexpr std::string_view kListing = "list/";
+constexpr std::string_view kTombstone = "tomb/";
 constexpr char kSeparator = '\0';
 
 std::string under_room(std::string_view kind, std::string_view room_jid) {
@@ -88,6 +89,14 @@ std::string listing(std::string_view room_jid) {
 
 std::string listing_prefix() {
   return std::string(kListing);
+}
+
+std::string tombstone(std::string_view room_jid) {
+  return std::string(kTombstone).append(room_jid);
+}
+
+std::string tombstone_prefix() {
+  return std::string(kTombstone);
 }
 
 std::string describe(std::string_view key) {

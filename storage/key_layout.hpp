@@ -6,6 +6,10 @@
 //   "hist/" room "\0" seq (8 bytes big-endian) -> HistoryRecord
 //   "occ/"  room "\0" nick "\0" real-jid       -> OccupantRecord
 //   "list/" room                               -> ListingRecord (public rooms only)
+//   "tomb/" room                               -> TombstoneRecord (destroyed persistent rooms)
+//
+// (Tombstones came after schema 1 was first written; an older mucd never reads their keys, so
+// they did not need a new schema.)
 //
 // '\0' cannot occur in a JID or a nick (stringprep forbids control characters) and the store
 // refuses it (StoreBatch::validate), so the separator keeps a room from matching another room
@@ -49,6 +53,10 @@ std::string occupants_after(std::string_view room_jid);
 std::string listing(std::string_view room_jid);
 // Every listing key starts with this (list_listed_rooms).
 std::string listing_prefix();
+
+std::string tombstone(std::string_view room_jid);
+// Every tombstone key starts with this (list_tombstones).
+std::string tombstone_prefix();
 
 // Printable form of a key for error messages: "\0" and other non-printable bytes escaped.
 std::string describe(std::string_view key);

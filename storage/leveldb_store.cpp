@@ -226,6 +226,16 @@ class BatchBuilder {
     return {};
   }
 
+  Status add(const StoreBatch::PutTombstone& op) {
+    put(keys::tombstone(op.tombstone.jid), encoding::encode(op.tombstone));
+    return {};
+  }
+
+  Status add(const StoreBatch::RemoveTombstone& op) {
+    erase(keys::tombstone(op.room_jid));
+    return {};
+  }
+
   leveldb::WriteBatch* batch() { return &batch_; }
 
  private:
@@ -338,6 +348,25 @@ Status LevelDbStore::list_occupied_rooms(std::vector<std::string>* out) const {
 
 Status LevelDbStore::list_listed_rooms(std::vector<ListingRecord>* out) const {
   return load_all(keys::listing_prefix(), out);
+}
+
+Status LevelDbStore::load_tombstone(std::string_view room_jid, TombstoneRecord* out) const {
+  const std::string key = keys::tombstone(room_jid);
+  std::string value;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) return Status::not_found("no tombstone " + std::string(room_jid));
+  if (!s.ok()) return from_leveldb(s, "cannot read " + path_);
+  TombstoneRecord tombstone;
+  if (Status d = encoding::decode(value, &tombstone); !d.ok()) return corrupt_value(key, d);
+  if (tombstone.jid != room_jid) {
+    return corrupt_value(key, Status::corruption("holds room " + keys::describe(tombstone.jid)));
+  }
+  *out = std::move(tombstone);
+  return {};
+}
+
+Status LevelDbStore::list_tombstones(std::vector<TombstoneRecord>* out) const {
+  return load_all(keys::tombstone_prefix(), out);
 }
 
 Status LevelDbStore::load_history(std::string_view room_jid,

@@ -54,6 +54,8 @@ class LevelDbStore final : public RoomStore {
   Status list_rooms(std::vector<std::string>* out) const override;
   Status list_occupied_rooms(std::vector<std::string>* out) const override;
   Status list_listed_rooms(std::vector<ListingRecord>* out) const override;
+  Status load_tombstone(std::string_view room_jid, TombstoneRecord* out) const override;
+  Status list_tombstones(std::vector<TombstoneRecord>* out) const override;
   Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const override;
   Status load_occupants(std::string_view room_jid, std::vector<OccupantRecord>* out) const override;
 

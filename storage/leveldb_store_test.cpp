@@ -62,6 +62,8 @@ TEST(LevelDbStore, ReopeningKeepsEverything) {
   const HistoryRecord entry{7, 1'700'000'000'000, "firstwitch", "<message/>"};
   const OccupantRecord occupant{"firstwitch", "crone1@shakespeare.lit/desktop", "moderator",
                                 "<presence/>"};
+  const TombstoneRecord tombstone{"heath@chat.shakespeare.lit", "moved", room.jid,
+                                  1'700'000'000'000};
   {
     auto store = open_ok(path);
     ASSERT_NE(store, nullptr);
@@ -69,6 +71,7 @@ TEST(LevelDbStore, ReopeningKeepsEverything) {
     ASSERT_TRUE(store->append_history(room.jid, entry, 20).ok());
     StoreBatch unsynced;
     unsynced.put_occupant(room.jid, occupant);
+    unsynced.put_tombstone(tombstone);
     ASSERT_TRUE(store->commit(std::move(unsynced), false).ok());
   }
   auto store = open_ok(path);
@@ -82,6 +85,9 @@ TEST(LevelDbStore, ReopeningKeepsEverything) {
   std::vector<OccupantRecord> occupants;
   ASSERT_TRUE(store->load_occupants(room.jid, &occupants).ok());
   EXPECT_THAT(occupants, ElementsAre(occupant));
+  TombstoneRecord loaded_tombstone;
+  ASSERT_TRUE(store->load_tombstone(tombstone.jid, &loaded_tombstone).ok());
+  EXPECT_EQ(loaded_tombstone, tombstone);
 }
 
 TEST(LevelDbStore, CreatesMissingDirectoriesAndWritesTheSchemaVersion) {

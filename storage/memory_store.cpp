@@ -84,6 +84,15 @@ void MemoryStore::apply(StoreBatch::RemoveOccupant&& op) {
   it->second.occupants.erase(std::make_pair(op.nick, op.real_jid));
 }
 
+void MemoryStore::apply(StoreBatch::PutTombstone&& op) {
+  std::string jid = op.tombstone.jid;
+  tombstones_.insert_or_assign(std::move(jid), std::move(op.tombstone));
+}
+
+void MemoryStore::apply(StoreBatch::RemoveTombstone&& op) {
+  if (auto it = tombstones_.find(op.room_jid); it != tombstones_.end()) tombstones_.erase(it);
+}
+
 const MemoryStore::Room* MemoryStore::find(std::string_view room_jid) const {
   auto it = rooms_.find(room_jid);
   return it == rooms_.end() ? nullptr : &it->second;
@@ -124,6 +133,20 @@ Status MemoryStore::list_listed_rooms(std::vector<ListingRecord>* out) const {
     if (room.listing) listed.push_back(*room.listing);
   }
   *out = std::move(listed);
+  return {};
+}
+
+Status MemoryStore::load_tombstone(std::string_view room_jid, TombstoneRecord* out) const {
+  auto it = tombstones_.find(room_jid);
+  if (it == tombstones_.end()) return Status::not_found("no tombstone " + std::string(room_jid));
+  *out = it->second;
+  return {};
+}
+
+Status MemoryStore::list_tombstones(std::vector<TombstoneRecord>* out) const {
+  std::vector<TombstoneRecord> all;
+  for (const auto& [jid, tombstone] : tombstones_) all.push_back(tombstone);
+  *out = std::move(all);
   return {};
 }
 

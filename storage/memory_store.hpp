@@ -23,6 +23,8 @@ class MemoryStore final : public RoomStore {
   Status list_rooms(std::vector<std::string>* out) const override;
   Status list_occupied_rooms(std::vector<std::string>* out) const override;
   Status list_listed_rooms(std::vector<ListingRecord>* out) const override;
+  Status load_tombstone(std::string_view room_jid, TombstoneRecord* out) const override;
+  Status list_tombstones(std::vector<TombstoneRecord>* out) const override;
   Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const override;
   Status load_occupants(std::string_view room_jid, std::vector<OccupantRecord>* out) const override;
 
@@ -52,9 +54,13 @@ class MemoryStore final : public RoomStore {
   void apply(StoreBatch::RemoveHistory&& op);
   void apply(StoreBatch::PutOccupant&& op);
   void apply(StoreBatch::RemoveOccupant&& op);
+  void apply(StoreBatch::PutTombstone&& op);
+  void apply(StoreBatch::RemoveTombstone&& op);
   const Room* find(std::string_view room_jid) const;
 
   std::map<std::string, Room, std::less<>> rooms_;
+  // Apart from rooms_: forgetting a room leaves its tombstone (as in LevelDB).
+  std::map<std::string, TombstoneRecord, std::less<>> tombstones_;
   size_t commits_ = 0;
 };
 

@@ -53,6 +53,17 @@ struct ListingRecord {
   friend bool operator==(const ListingRecord&, const ListingRecord&) = default;
 };
 
+// What a destroyed persistent room leaves behind for a while: joins get <gone/> with the reason
+// and the new venue until it expires (or an admin creates the room again).
+struct TombstoneRecord {
+  std::string jid;  // the destroyed room's bare JID, the key
+  std::string reason;
+  std::string new_jid;     // alternate venue, may be empty
+  int64_t expires_ms = 0;  // wall-clock time it ends, ms since the Unix epoch
+
+  friend bool operator==(const TombstoneRecord&, const TombstoneRecord&) = default;
+};
+
 // One session in a room, kept so a restart can tell who was there.
 struct OccupantRecord {
   std::string nick;

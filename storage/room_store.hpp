@@ -61,6 +61,13 @@ class RoomStore {
   // listed room, whatever the number of rooms.
   virtual Status list_listed_rooms(std::vector<ListingRecord>* out) const = 0;
 
+  // If the room has a tombstone, fills *out with it and returns ok; otherwise leaves *out
+  // unchanged and returns NotFound. Expired tombstones are returned too: the engine decides.
+  virtual Status load_tombstone(std::string_view room_jid, TombstoneRecord* out) const = 0;
+
+  // Replaces *out with every tombstone, ordered by room JID (bytewise). For operator tools.
+  virtual Status list_tombstones(std::vector<TombstoneRecord>* out) const = 0;
+
   // Replaces *out with the room's history, oldest (lowest seq) first; empty when there is none.
   virtual Status load_history(std::string_view room_jid, std::vector<HistoryRecord>* out) const = 0;
 

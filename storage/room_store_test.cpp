@@ -290,6 +290,60 @@ TYPED_TEST(RoomStoreTest, TheListingIsKeptApartAndGoesWithTheRoom) {
 
 // --- history ---
 
+TYPED_TEST(RoomStoreTest, TombstonesArePutReplacedListedAndRemoved) {
+  TombstoneRecord out{"untouched", "", "", 1};
+  EXPECT_TRUE(this->store().load_tombstone("coven@chat.shakespeare.lit", &out).is_not_found());
+  EXPECT_EQ(out.jid, "untouched");
+
+  const TombstoneRecord coven{"coven@chat.shakespeare.lit", "moved", "heath@chat.shakespeare.lit",
+                              1'700'000'000'000};
+  const TombstoneRecord covenx{"coven@chat.shakespeare.litx", "", "", -1};
+  StoreBatch batch;
+  batch.put_tombstone(covenx);
+  batch.put_tombstone({"coven@chat.shakespeare.lit", "first", "", 5});
+  batch.put_tombstone(coven);  // replaces the one before
+  ASSERT_TRUE(this->store().commit(std::move(batch), true).ok());
+  ASSERT_TRUE(this->store().load_tombstone("coven@chat.shakespeare.lit", &out).ok());
+  EXPECT_EQ(out, coven);
+  std::vector<TombstoneRecord> all;
+  ASSERT_TRUE(this->store().list_tombstones(&all).ok());
+  EXPECT_THAT(all, ElementsAre(coven, covenx));
+  EXPECT_THAT(this->rooms(), IsEmpty());  // a tombstone is not a room
+
+  StoreBatch removal;
+  removal.remove_tombstone("coven@chat.shakespeare.lit");
+  removal.remove_tombstone("never@chat.shakespeare.lit");  // absent: not an error
+  ASSERT_TRUE(this->store().commit(std::move(removal), true).ok());
+  EXPECT_TRUE(this->store().load_tombstone("coven@chat.shakespeare.lit", &out).is_not_found());
+  ASSERT_TRUE(this->store().list_tombstones(&all).ok());
+  EXPECT_THAT(all, ElementsAre(covenx));
+}
+
+TYPED_TEST(RoomStoreTest, ForgettingARoomLeavesItsTombstone) {
+  // What destroying a persistent room writes: the room goes, the tombstone takes its place.
+  this->populate("coven@chat.shakespeare.lit");
+  StoreBatch destroy;
+  destroy.forget_room("coven@chat.shakespeare.lit");
+  destroy.put_tombstone({"coven@chat.shakespeare.lit", "", "", 9});
+  ASSERT_TRUE(this->store().commit(std::move(destroy), true).ok());
+  EXPECT_THAT(this->rooms(), IsEmpty());
+  TombstoneRecord out;
+  ASSERT_TRUE(this->store().load_tombstone("coven@chat.shakespeare.lit", &out).ok());
+  StoreBatch forget_again;
+  forget_again.forget_room("coven@chat.shakespeare.lit");
+  ASSERT_TRUE(this->store().commit(std::move(forget_again), true).ok());
+  EXPECT_TRUE(this->store().load_tombstone("coven@chat.shakespeare.lit", &out).ok());
+}
+
+TYPED_TEST(RoomStoreTest, ATombstoneWithoutAJidIsRefused) {
+  StoreBatch batch;
+  batch.put_tombstone({"", "reason", "", 1});
+  EXPECT_TRUE(this->store().commit(std::move(batch), true).is_invalid_argument());
+  StoreBatch removal;
+  removal.remove_tombstone(std::string("a\0b", 3));
+  EXPECT_TRUE(this->store().commit(std::move(removal), true).is_invalid_argument());
+}
+
 TYPED_TEST(RoomStoreTest, HistoryKeepsTheLastEntriesOldestFirst) {
   const std::string jid = "coven@chat.shakespeare.lit";
   for (uint64_t seq = 250; seq <= 260; ++seq) {  // crosses a byte boundary at 256

@@ -77,6 +77,14 @@ Status check(const StoreBatch::RemoveOccupant& op) {
   return check_key_part("occupant real JID", op.real_jid);
 }
 
+Status check(const StoreBatch::PutTombstone& op) {
+  return check_key_part("room JID", op.tombstone.jid);
+}
+
+Status check(const StoreBatch::RemoveTombstone& op) {
+  return check_key_part("room JID", op.room_jid);
+}
+
 }  // namespace
 
 void StoreBatch::save_room(RoomRecord room) {
@@ -126,6 +134,14 @@ void StoreBatch::put_occupant(std::string room_jid, OccupantRecord occupant) {
 
 void StoreBatch::remove_occupant(std::string room_jid, std::string nick, std::string real_jid) {
   operations_.push_back(RemoveOccupant{std::move(room_jid), std::move(nick), std::move(real_jid)});
+}
+
+void StoreBatch::put_tombstone(TombstoneRecord tombstone) {
+  operations_.push_back(PutTombstone{std::move(tombstone)});
+}
+
+void StoreBatch::remove_tombstone(std::string room_jid) {
+  operations_.push_back(RemoveTombstone{std::move(room_jid)});
 }
 
 Status StoreBatch::validate() const {

@@ -35,7 +35,7 @@ class StoreBatch {
   // Takes the room off the public room list; not an error when it is not listed.
   void unlist_room(std::string room_jid);
   // Deletes the room record and everything under the room: affiliations, history, occupants,
-  // its listing.
+  // its listing (not its tombstone: put and remove those explicitly).
   // Forgetting an unknown room is not an error.
   void forget_room(std::string room_jid);
   // Stores `entry` under its seq (replacing an entry with the same seq), then deletes the
@@ -53,6 +53,10 @@ class StoreBatch {
   void put_occupant(std::string room_jid, OccupantRecord occupant);
   // Deletes that session; removing an absent session is not an error.
   void remove_occupant(std::string room_jid, std::string nick, std::string real_jid);
+  // Stores (or replaces) the tombstone of a destroyed room.
+  void put_tombstone(TombstoneRecord tombstone);
+  // Deletes the room's tombstone; removing an absent one is not an error.
+  void remove_tombstone(std::string room_jid);
 
   bool empty() const { return operations_.empty(); }
   size_t size() const { return operations_.size(); }
@@ -104,9 +108,16 @@ class StoreBatch {
     std::string nick;
     std::string real_jid;
   };
-  using Operation = std::variant<SaveRoom, SaveSettings, PutAffiliation, RemoveAffiliation,
-                                 ListRoom, UnlistRoom, ForgetRoom, AppendHistory, PutHistory,
-                                 RemoveHistory, PutOccupant, RemoveOccupant>;
+  struct PutTombstone {
+    TombstoneRecord tombstone;
+  };
+  struct RemoveTombstone {
+    std::string room_jid;
+  };
+  using Operation =
+      std::variant<SaveRoom, SaveSettings, PutAffiliation, RemoveAffiliation, ListRoom, UnlistRoom,
+                   ForgetRoom, AppendHistory, PutHistory, RemoveHistory, PutOccupant,
+                   RemoveOccupant, PutTombstone, RemoveTombstone>;
 
   const std::vector<Operation>& operations() const { return operations_; }
   // Appends a mutation taken from another batch (take_operations), to merge batches.

@@ -122,6 +122,35 @@ def test_restart_is_invisible_to_occupants_still_online(service):
             client.close()
 
 
+def test_a_destroyed_rooms_tombstone_survives_a_crash(service):
+    host, mucd = service
+    room = room_jid("chapel")
+    alice = Client(host.c2s_port, "alice").connect()
+    bob = Client(host.c2s_port, "bob").connect()
+    try:
+        create_persistent(alice, room, "Alice")
+        reply = alice.request(f"<iq type='set' to='{room}' id='{{id}}'><query xmlns='{MUC_OWNER}'>"
+                              f"<destroy jid='{room_jid('nave')}'><reason>moved to the nave"
+                              "</reason></destroy></query></iq>")
+        assert reply is not None and reply.get("type") == "result", \
+            f"destroying {room} failed: {reply is not None and error_condition(reply)}"
+
+        crash_and_restart(mucd)
+
+        since = bob.mark()
+        bob.send(f"<presence to='{room}/Bob'><x xmlns='{MUC}'/></presence>")
+        answer = bob.wait_for(lambda s: s.tag == tag("presence") and
+                              s.get("from") == f"{room}/Bob", since=since, timeout=10)
+        assert answer is not None, "no answer to a join after the restart\n" + mucd.diagnostics()
+        assert answer.get("type") == "error" and error_condition(answer) == "gone", \
+            f"the destroyed room was not gone after the restart: {error_condition(answer)}"
+        gone = answer.find(f"{tag('error')}/{{urn:ietf:params:xml:ns:xmpp-stanzas}}gone")
+        assert gone is not None and gone.text == f"xmpp:{room_jid('nave')}?join"
+    finally:
+        for client in (alice, bob):
+            client.close()
+
+
 # -- crash -----------------------------------------------------------------------------------
 
 ACKED, FAILED, UNKNOWN = "acked", "failed", "unknown"
