@@ -13,7 +13,10 @@ archive): the server's built-in MUC; the server with a fresh mucd attached (with
 mod_mucd_fanout for the component, as README.md recommends); mucd over plain XEP-0114 (no
 module: one copy per recipient crosses the component stream); and mucd with the module and
 --occupant-id off (neither built-in MUC here sends XEP-0421 occupant ids, which mucd sends by
-default: the feature-for-feature comparison). --setups picks some of the mucd setups. They run
+default: the feature-for-feature comparison). --setups picks some of them, and may add a
+control: a second server with the built-in MUC ("prosody-again", "ejabberd-again"), measured and
+compared like the others, so the invocation shows how far apart two identical setups come out on
+this machine at this time (the spread any other ratio has to clear). They run
 one after another, or with --interleave all started at once and measured in turn (run 1 of
 every setup, then run 2 of every setup, ..., each round starting one setup further on, each run
 once every server and mucd is idle), so that a slower stretch of the machine falls on every
@@ -153,16 +156,21 @@ def ejabberd_mucd(fanout=True, extra_args=()):
             yield started
 
 
-Setup = collections.namedtuple("Setup", "label title start")
+# control: the built-in MUC again, run only when --setups names it (an A/A comparison).
+Setup = collections.namedtuple("Setup", "label title start control", defaults=(False,))
 
 HOSTS = {
     "prosody": [Setup("prosody", "Prosody built-in MUC", prosody_builtin),
+                Setup("prosody-again", "Prosody built-in MUC, a second server (control)",
+                      prosody_builtin, control=True),
                 Setup("prosody+mucd", "Prosody + mucd (mod_mucd_fanout)", prosody_mucd),
                 Setup("prosody+mucd-plain", "Prosody + mucd (plain XEP-0114, no module)",
                       lambda: prosody_mucd(fanout=False)),
                 Setup("prosody+mucd-no-oid", "Prosody + mucd (mod_mucd_fanout, --occupant-id off)",
                       lambda: prosody_mucd(extra_args=NO_OCCUPANT_IDS))],
     "ejabberd": [Setup("ejabberd", "ejabberd built-in mod_muc", ejabberd_builtin),
+                 Setup("ejabberd-again", "ejabberd built-in mod_muc, a second server (control)",
+                       ejabberd_builtin, control=True),
                  Setup("ejabberd+mucd", "ejabberd + mucd (mod_mucd_fanout)", ejabberd_mucd),
                  Setup("ejabberd+mucd-plain", "ejabberd + mucd (plain XEP-0114, no module)",
                        lambda: ejabberd_mucd(fanout=False)),
@@ -306,9 +314,10 @@ def summed(data, scenario, suffix):
     return {k: sum(e[k] for e in entries) for k in ("median", "min", "max")}
 
 
-def comparison(builtin, mucd, scenarios):
-    rows = [["workload", "built-in", "with mucd", "ratio", "built-in CPU s/1k", "mucd setup CPU s/1k",
-             "built-in p50 ms", "mucd p50 ms"]]
+def comparison(builtin, mucd, scenarios, other="mucd"):
+    """The table of `mucd` (the other setup, named `other` in the headings) against `builtin`."""
+    rows = [["workload", "built-in", f"with {other}", "ratio", "built-in CPU s/1k",
+             f"{other} setup CPU s/1k", "built-in p50 ms", f"{other} p50 ms"]]
     for s in scenarios:
         spec = next((x["spec"] for x in (builtin or mucd or {}).get("scenarios", [])
                      if x["name"] == s), s)
@@ -352,8 +361,10 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="one small run per setup; checks every stanza arrives")
     parser.add_argument("--setups",
-                        help="comma separated labels of the setups with mucd to run (default: "
-                             "all of the host's); the built-in MUC always runs, as the baseline")
+                        help="comma separated labels of the setups to run beside the built-in "
+                             "MUC, which always runs as the baseline (default: every setup with "
+                             "mucd; the control, '<host>-again', a second built-in server, only "
+                             "when named)")
     parser.add_argument("--interleave", action="store_true",
                         help="start every setup at once and run them in turn, one run each, "
                              "--runs times (the machine's slower stretches fall on all setups)")
@@ -372,7 +383,9 @@ def main():
     scenarios = ["e2e-quick"] if args.quick else args.scenario.split(",")
 
     setups = HOSTS[args.host]
-    if args.setups:
+    if not args.setups:
+        setups = [setup for setup in setups if not setup.control]
+    else:
         wanted = args.setups.split(",")
         unknown = sorted(set(wanted) - {setup.label for setup in setups[1:]})
         if unknown:
@@ -387,7 +400,8 @@ def main():
     base, _, base_data = results[0]
     tables = []
     for setup, _, data in results[1:]:
-        table = comparison(base_data, data, scenarios)
+        table = comparison(base_data, data, scenarios,
+                           "the built-in again" if setup.control else "mucd")
         print(f"{base.title} vs {setup.title} (medians; min-max over runs)\n" + table)
         tables.append(table)
     if args.json:

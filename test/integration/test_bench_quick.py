@@ -74,7 +74,26 @@ def test_end_to_end_quick_mode_through_prosody_receives_every_stanza(mucd_bin):
     assert "Prosody built-in MUC vs Prosody + mucd (mod_mucd_fanout)" in out, out
     assert "Prosody built-in MUC vs Prosody + mucd (plain XEP-0114, no module)" in out, out
     assert "Prosody built-in MUC vs Prosody + mucd (mod_mucd_fanout, --occupant-id off)" in out, out
+    assert "second server" not in out, out  # the control runs only when asked for
     assert "e2e-quick" in out and "FAILED" not in out, out
+
+
+def test_end_to_end_control_is_a_second_built_in_server_compared_like_the_others(mucd_bin,
+                                                                                tmp_path):
+    require(load_binary())
+    out_json = tmp_path / "e2e.json"
+    proc = subprocess.run([sys.executable, os.path.join(BENCH, "e2e.py"), "--quick",
+                           "--setups", "prosody-again", "--json", str(out_json)],
+                          capture_output=True, text=True, timeout=120, env=bench_env())
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "Prosody built-in MUC vs Prosody built-in MUC, a second server (control)" in out, out
+    assert "with the built-in again" in out, out
+    assert "Prosody + mucd" not in out, out  # nothing else was asked for
+    data = json.loads(out_json.read_text())
+    assert sorted(k for k in data if k != "comparison") == ["prosody", "prosody-again"], data
+    watched = [line for line in proc.stderr.splitlines() if line.startswith("== prosody-again")]
+    assert watched and "--watch prosody=" in watched[0] and "mucd=" not in watched[0], out
 
 
 def test_end_to_end_interleaved_runs_every_setup_in_turn(mucd_bin, tmp_path):
