@@ -10,7 +10,7 @@ class Clock {
   virtual ~Clock() = default;
   // Monotonic time, for timers and backoff.
   virtual std::chrono::steady_clock::time_point now() const = 0;
-  // Wall-clock time, for delay stamps.
+  // Wall-clock time, for delay stamps, history and tombstone expiry.
   virtual std::chrono::system_clock::time_point wall() const = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -52,7 +53,7 @@ class TestStore final : public storage::RoomStore {
   }
   storage::Status load_tombstone(std::string_view jid,
                                  storage::TombstoneRecord* out) const override {
-    if (failing_reads) return storage::Status::io_error("disk on fire");
+    if (failing_reads || failing_tombstone_reads) return storage::Status::io_error("disk on fire");
     return inner.load_tombstone(jid, out);
   }
   storage::Status list_tombstones(std::vector<storage::TombstoneRecord>* out) const override {
@@ -120,7 +121,8 @@ class TestStore final : public storage::RoomStore {
   storage::MemoryStore inner;
   bool failing = false;
   bool failing_reads = false;
-  std::vector<bool> syncs;  // one per non-empty commit
+  bool failing_tombstone_reads = false;  // rooms still read
+  std::vector<bool> syncs;               // one per non-empty commit
 };
 
 // An outbox that notes, for every stanza, how many commits the store had made when it went out.
@@ -731,6 +733,45 @@ TEST(Tombstone, AnExpiredOneIsRemovedFromTheStoreAndTheRoomCanBeCreated) {
   EXPECT_THAT(h.store.tombstones(), IsEmpty());
 }
 
+TEST(Tombstone, OneThatNeverExpiresStaysGone) {
+  // An imported "never" (the largest expiry the store holds) must not wrap into the past.
+  StoreHarness h;
+  storage::StoreBatch batch;
+  batch.put_tombstone({std::string(kGarden), "closed", "", std::numeric_limits<int64_t>::max()});
+  ASSERT_TRUE(h.store.inner.commit(std::move(batch), true).ok());
+  h.restart();
+  EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "gone");
+  EXPECT_EQ(h.store.tombstones().size(), 1u);
+}
+
+TEST(Tombstone, AnAdministratorsDestroyCommandLeavesOne) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.send(
+      "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
+      "xmlns='http://jabber.org/protocol/commands' node='http://prosody.im/protocol/muc#destroy' "
+      "sessionid='s'><x xmlns='jabber:x:data' type='submit'><field var='rooms'>"
+      "<value>garden@conference.localhost</value></field></x></command></iq>");
+  EXPECT_FALSE(h.store.has_room(kGarden));
+  EXPECT_EQ(h.store.tombstones().size(), 1u);
+  h.restart();
+  EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "gone");
+}
+
+TEST(Tombstone, AnExpiredOneIsRemovedByAnyStanzaToTheRoom) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.destroy();
+  h.clock.advance(std::chrono::hours(24 * 32));
+  h.restart();
+  auto out = h.send(
+      "<iq from='nurse@localhost/n' to='garden@conference.localhost' type='get' id='i'><query "
+      "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "item-not-found");  // no room, and no longer gone
+  EXPECT_THAT(h.store.tombstones(), IsEmpty());
+}
+
 // --- a failing store ---
 
 TEST(FailingStore, ConfigSubmitIsRefusedAndChangesNothing) {
@@ -811,6 +852,19 @@ TEST(FailingStore, DestroyIsRefusedAndTheRoomLivesOn) {
   h.store.failing = false;
   EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "");  // no tombstone: joins work
   EXPECT_THAT(h.store.tombstones(), IsEmpty());
+}
+
+TEST(FailingStore, AnUnreadableTombstoneRefusesTheJoinAndIsKept) {
+  StoreHarness h;
+  h.persistent_garden();
+  h.destroy();
+  h.restart();
+  h.store.failing_tombstone_reads = true;
+  auto out = h.join(kNurse, "nurse");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(error_condition(out[0]), "internal-server-error");  // not a new room
+  h.store.failing_tombstone_reads = false;
+  EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "gone");
 }
 
 TEST(FailingStore, ATombstoneThatCannotBeRemovedStaysAndTheJoinIsRefused) {

@@ -151,9 +151,18 @@ storage::Status Service::load_tombstone(const std::string& room_jid) {
   storage::Status s = store_->load_tombstone(room_jid, &record);
   if (s.is_not_found()) return {};
   if (!s.ok()) return s;
-  const auto expires = std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::milliseconds(record.expires_ms)));
+  // Clamped: an expiry past what the clock can count (an imported "never") must not wrap
+  // around into the past.
+  using Wall = std::chrono::system_clock;
+  constexpr int64_t kLastMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Wall::duration::max()).count();
+  constexpr int64_t kFirstMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Wall::duration::min()).count();
+  const Wall::time_point expires =
+      record.expires_ms >= kLastMs    ? Wall::time_point::max()
+      : record.expires_ms <= kFirstMs ? Wall::time_point::min()
+                                      : Wall::time_point(std::chrono::duration_cast<Wall::duration>(
+                                            std::chrono::milliseconds(record.expires_ms)));
   tombstones_[room_jid] = Tombstone{std::move(record.reason), std::move(record.new_jid), expires};
   return {};
 }

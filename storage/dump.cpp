@@ -218,6 +218,7 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
     StoreBatch batch;
     const std::string jid = room.jid;
     batch.forget_room(jid);
+    batch.remove_tombstone(jid);  // the room is back: joins must not be told it is gone
     batch.save_room(std::move(room));
     for (HistoryRecord& h : history) batch.put_history(jid, std::move(h));
     for (OccupantRecord& o : occupants) batch.put_occupant(jid, std::move(o));

@@ -37,8 +37,9 @@ Status export_rooms(const RoomStore& store, const std::function<void(std::string
                     size_t* rooms);
 
 // Reads a dump and stores its rooms. A room of the dump replaces the stored room with the same
-// JID (history and occupants included), a tombstone the stored tombstone of that JID; other
-// stored rooms and tombstones stay. The whole text is parsed and
+// JID (history and occupants included) and lifts a stored tombstone of that JID, a tombstone
+// of the dump replaces the stored one (a dump may hold a room and a tombstone of one JID: both
+// come back); other stored rooms and tombstones stay. The whole text is parsed and
 // checked before anything is written, so a bad dump changes nothing; each room is then one
 // atomic batch, and the last write is synced. Sets *rooms to the number stored.
 Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms);
