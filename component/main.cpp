@@ -263,9 +263,9 @@ int run_tool(const StoreTool& tool) {
     }
     case StoreTool::Kind::Export: {
       DumpFile file(tool.file);
-      size_t rooms = 0;
+      size_t rooms = 0, tombstones = 0;
       storage::Status s = storage::export_rooms(
-          store, [&](std::string_view part) { file.write(part); }, &rooms);
+          store, [&](std::string_view part) { file.write(part); }, &rooms, &tombstones);
       file.finish();
       if (!s.ok()) {
         print(stderr, "mucd: " + store_problem(tool.data_dir, s) + "\n");
@@ -275,20 +275,22 @@ int run_tool(const StoreTool& tool) {
         print(stderr, "mucd: " + file.error() + "\n");
         return 1;
       }
-      print(stderr, fmt::format("mucd: exported {} room(s) from {} to {}\n", rooms, tool.data_dir,
-                                tool.file == "-" ? "stdout" : tool.file));
+      print(stderr,
+            fmt::format("mucd: exported {} room(s) and {} tombstone(s) from {} to {}\n", rooms,
+                        tombstones, tool.data_dir, tool.file == "-" ? "stdout" : tool.file));
       return 0;
     }
     case StoreTool::Kind::Import: {
-      size_t rooms = 0;
-      storage::Status s = storage::import_rooms(store, import_text, &rooms);
+      size_t rooms = 0, tombstones = 0;
+      storage::Status s = storage::import_rooms(store, import_text, &rooms, &tombstones);
       if (!s.ok()) {
         print(stderr, fmt::format("mucd: cannot import {}: {}{}\n", tool.file, s.message(),
                                   rooms == 0 ? "; nothing was imported"
                                              : fmt::format(" ({} room(s) were imported)", rooms)));
         return 1;
       }
-      print(stderr, fmt::format("mucd: imported {} room(s) into {}\n", rooms, tool.data_dir));
+      print(stderr, fmt::format("mucd: imported {} room(s) and {} tombstone(s) into {}\n", rooms,
+                                tombstones, tool.data_dir));
       return 0;
     }
   }

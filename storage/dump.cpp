@@ -155,8 +155,9 @@ class RoomReader {
 }  // namespace
 
 Status export_rooms(const RoomStore& store, const std::function<void(std::string_view)>& write,
-                    size_t* rooms) {
+                    size_t* rooms, size_t* tombstone_count) {
   *rooms = 0;
+  if (tombstone_count) *tombstone_count = 0;
   std::vector<std::string> jids;
   if (Status s = store.list_rooms(&jids); !s.ok()) return s;
   std::vector<ListingRecord> listings;
@@ -184,11 +185,14 @@ Status export_rooms(const RoomStore& store, const std::function<void(std::string
     write((i == 0 ? "" : ",\n") + tombstone_line(tombstones[i]));
   }
   write("\n]}\n");
+  if (tombstone_count) *tombstone_count = tombstones.size();
   return {};
 }
 
-Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms) {
+Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms,
+                    size_t* tombstone_count) {
   *rooms = 0;
+  if (tombstone_count) *tombstone_count = 0;
   Result<json::Value> parsed = json::parse(json_text);
   if (!parsed.ok()) return parsed.status();
   const json::Value& doc = parsed.value();
@@ -242,6 +246,7 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
     if (Status s = tombstones.validate(); !s.ok()) return Status::invalid_argument(s.message());
   }
   const size_t room_count = batches.size();
+  const size_t tombstones_read = tombstones.size();
   if (!tombstones.empty()) batches.push_back(std::move(tombstones));
   // Rooms are written a few thousand mutations at a time (a batch per room would cost a write
   // each; one batch for everything would hold the whole store in memory twice).
@@ -260,6 +265,7 @@ Status import_rooms(RoomStore& store, std::string_view json_text, size_t* rooms)
       chunk = StoreBatch();
     }
   }
+  if (tombstone_count) *tombstone_count = tombstones_read;
   return {};
 }
 

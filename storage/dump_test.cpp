@@ -93,6 +93,11 @@ TEST(Dump, ExportThenImportGivesTheSameStore) {
   size_t exported = 0;
   const std::string text = export_text(original, &exported);
   EXPECT_EQ(exported, 2u);  // rooms; the two tombstones are not counted
+  size_t rooms = 0, tombstones = 0;
+  ASSERT_TRUE(export_rooms(
+                  original, [](std::string_view) {}, &rooms, &tombstones)
+                  .ok());
+  EXPECT_EQ(tombstones, 2u);
   EXPECT_THAT(text, HasSubstr("\"format\":\"mucd-rooms\""));
   EXPECT_THAT(text, HasSubstr("{\"jid\":\"heath@chat.shakespeare.lit\",\"reason\":\"moved "
                               "\\\"away\\\"\",\"new_jid\":\"coven@chat.shakespeare.lit\","
@@ -103,10 +108,11 @@ TEST(Dump, ExportThenImportGivesTheSameStore) {
   auto opened = LevelDbStore::open(dir.sub("store"));
   ASSERT_TRUE(opened.ok());
   LevelDbStore& copy = *opened.value();
-  size_t imported = 0;
-  Status s = import_rooms(copy, text, &imported);
+  size_t imported = 0, imported_tombstones = 0;
+  Status s = import_rooms(copy, text, &imported, &imported_tombstones);
   ASSERT_TRUE(s.ok()) << s.to_string();
   EXPECT_EQ(imported, 2u);
+  EXPECT_EQ(imported_tombstones, 2u);
   expect_same(original, copy);
 
   // And once more from LevelDB: the dump is stable.
