@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "muc/timestamp.hpp"
+
 namespace mucd::muc {
 
 namespace {
-
-using std::chrono::milliseconds;
-using std::chrono::system_clock;
 
 std::string flag(bool b) {
   return b ? "1" : "0";
@@ -26,15 +25,6 @@ std::optional<int64_t> parse_int64(std::string_view text) {
   auto r = std::from_chars(text.data(), text.data() + text.size(), value);
   if (r.ec != std::errc{} || r.ptr != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-int64_t to_ms(system_clock::time_point t) {
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
-
-system_clock::time_point from_ms(int64_t ms) {
-  return system_clock::time_point(
-      std::chrono::duration_cast<system_clock::duration>(milliseconds(ms)));
 }
 
 std::string broadcast_roles(const PresenceBroadcast& roles) {
@@ -126,7 +116,7 @@ storage::AffiliationRecord affiliation_record(const std::string& jid, const Affi
 storage::HistoryRecord history_record(const HistoryEntry& entry) {
   // The nick comes from the serialized `from` (escaped as an attribute value, which a nick rarely
   // needs): the record's nick is informational, the XML is what comes back.
-  return {entry.seq, to_ms(entry.stamp), std::string(resource_of(entry.message.from())),
+  return {entry.seq, to_unix_ms(entry.stamp), std::string(resource_of(entry.message.from())),
           entry.message.text()};
 }
 
@@ -147,7 +137,7 @@ storage::RoomRecord Persistence::record_of(const Room& room, bool with_affiliati
   record.jid = room.jid_;
   record.config = config_entries(room.config_);
   if (room.subject_time_) {
-    record.config.emplace_back("subject_time_ms", std::to_string(to_ms(*room.subject_time_)));
+    record.config.emplace_back("subject_time_ms", std::to_string(to_unix_ms(*room.subject_time_)));
   }
   if (!room.occupant_id_salt_.empty()) {
     record.config.emplace_back("occupant_id_salt", room.occupant_id_salt_);
@@ -208,7 +198,7 @@ std::unique_ptr<Room> Persistence::restore(RoomEnv env, const storage::RoomRecor
   auto room = std::make_unique<Room>(record.jid, std::move(env));
   for (const auto& [field, value] : record.config) {
     if (field == "subject_time_ms") {
-      if (auto ms = parse_int64(value)) room->subject_time_ = from_ms(*ms);
+      if (auto ms = parse_int64(value)) room->subject_time_ = from_unix_ms(*ms);
     } else if (field == "occupant_id_salt") {
       room->occupant_id_salt_ = value;
     } else {
@@ -238,7 +228,7 @@ std::unique_ptr<Room> Persistence::restore(RoomEnv env, const storage::RoomRecor
       continue;
     }
     room->history_.push_back(
-        HistoryEntry{Broadcast(*stanza), from_ms(history[i].stamp_ms), history[i].seq});
+        HistoryEntry{Broadcast(*stanza), from_unix_ms(history[i].stamp_ms), history[i].seq});
   }
 
   // Sessions come ordered by (nick, real JID): one occupant per run of equal nicks.

@@ -232,6 +232,21 @@ class StoreHarness {
         "xmlns='http://jabber.org/protocol/muc#owner'><destroy "
         "jid='elsewhere@conference.localhost'><reason>moved</reason></destroy></query></iq>");
   }
+  // A service administrator destroys garden through the destroy command.
+  std::vector<Stanza> destroy_by_command() {
+    return send(
+        "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
+        "xmlns='http://jabber.org/protocol/commands' node='http://prosody.im/protocol/muc#destroy' "
+        "sessionid='s'><x xmlns='jabber:x:data' type='submit'><field var='rooms'>"
+        "<value>garden@conference.localhost</value></field></x></command></iq>");
+  }
+  // A persistent garden destroyed by Romeo `days` ago, then a restart: only its tombstone is left.
+  void garden_destroyed_days_ago(int days) {
+    persistent_garden();
+    destroy();
+    clock.advance(std::chrono::hours(24 * days));
+    restart();
+  }
   // Romeo creates garden and makes it persistent; Juliet joins.
   void persistent_garden() {
     join(kRomeo, "romeo");
@@ -657,11 +672,7 @@ TEST(Restart, PublicRoomsStayListedWhenUnloadedAndAfterARestart) {
   auto field =
       form[0].root().child("command").child("x").find_child_by_attribute("field", "var", "rooms");
   EXPECT_STREQ(field.child("option").child("value").text().get(), "garden@conference.localhost");
-  h.send(
-      "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
-      "xmlns='http://jabber.org/protocol/commands' node='http://prosody.im/protocol/muc#destroy' "
-      "sessionid='s'><x xmlns='jabber:x:data' type='submit'><field var='rooms'>"
-      "<value>garden@conference.localhost</value></field></x></command></iq>");
+  h.destroy_by_command();
   EXPECT_THAT(items(), IsEmpty());
   EXPECT_THAT(h.store.rooms(), IsEmpty());
   std::vector<storage::ListingRecord> listed;
@@ -699,9 +710,7 @@ TEST(Tombstone, ADestroyedRoomsTombstoneOutlivesARestart) {
 
 TEST(Tombstone, AnAdministratorsJoinRemovesItForGood) {
   StoreHarness h;
-  h.persistent_garden();
-  h.destroy();
-  h.restart();
+  h.garden_destroyed_days_ago(0);
   auto admin = h.join("admin@localhost/a", "admin");
   ASSERT_FALSE(admin.empty());
   EXPECT_EQ(error_condition(admin[0]), "");
@@ -720,10 +729,7 @@ TEST(Tombstone, AnAdministratorsJoinRemovesItForGood) {
 
 TEST(Tombstone, AnExpiredOneIsRemovedFromTheStoreAndTheRoomCanBeCreated) {
   StoreHarness h;
-  h.persistent_garden();
-  h.destroy();
-  h.clock.advance(std::chrono::hours(24 * 30));
-  h.restart();
+  h.garden_destroyed_days_ago(30);
   EXPECT_EQ(error_condition(h.join(kNurse, "nurse")[0]), "gone");  // 30 days on: still there
   h.clock.advance(std::chrono::hours(24 * 2));
   h.restart();
@@ -747,11 +753,7 @@ TEST(Tombstone, OneThatNeverExpiresStaysGone) {
 TEST(Tombstone, AnAdministratorsDestroyCommandLeavesOne) {
   StoreHarness h;
   h.persistent_garden();
-  h.send(
-      "<iq from='admin@localhost/a' to='conference.localhost' type='set' id='d'><command "
-      "xmlns='http://jabber.org/protocol/commands' node='http://prosody.im/protocol/muc#destroy' "
-      "sessionid='s'><x xmlns='jabber:x:data' type='submit'><field var='rooms'>"
-      "<value>garden@conference.localhost</value></field></x></command></iq>");
+  h.destroy_by_command();
   EXPECT_FALSE(h.store.has_room(kGarden));
   EXPECT_EQ(h.store.tombstones().size(), 1u);
   h.restart();
@@ -760,10 +762,7 @@ TEST(Tombstone, AnAdministratorsDestroyCommandLeavesOne) {
 
 TEST(Tombstone, AnExpiredOneIsRemovedByAnyStanzaToTheRoom) {
   StoreHarness h;
-  h.persistent_garden();
-  h.destroy();
-  h.clock.advance(std::chrono::hours(24 * 32));
-  h.restart();
+  h.garden_destroyed_days_ago(32);
   auto out = h.send(
       "<iq from='nurse@localhost/n' to='garden@conference.localhost' type='get' id='i'><query "
       "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
@@ -856,9 +855,7 @@ TEST(FailingStore, DestroyIsRefusedAndTheRoomLivesOn) {
 
 TEST(FailingStore, AnUnreadableTombstoneRefusesTheJoinAndIsKept) {
   StoreHarness h;
-  h.persistent_garden();
-  h.destroy();
-  h.restart();
+  h.garden_destroyed_days_ago(0);
   h.store.failing_tombstone_reads = true;
   auto out = h.join(kNurse, "nurse");
   ASSERT_EQ(out.size(), 1u);
@@ -869,10 +866,7 @@ TEST(FailingStore, AnUnreadableTombstoneRefusesTheJoinAndIsKept) {
 
 TEST(FailingStore, ATombstoneThatCannotBeRemovedStaysAndTheJoinIsRefused) {
   StoreHarness h;
-  h.persistent_garden();
-  h.destroy();
-  h.clock.advance(std::chrono::hours(24 * 32));
-  h.restart();
+  h.garden_destroyed_days_ago(32);
   h.store.failing = true;
   auto out = h.join("admin@localhost/a", "admin");
   ASSERT_EQ(out.size(), 1u);

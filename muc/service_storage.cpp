@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "muc/persistence.hpp"
 #include "muc/service.hpp"
+#include "muc/timestamp.hpp"
 
 namespace mucd::muc {
 
@@ -151,19 +152,8 @@ storage::Status Service::load_tombstone(const std::string& room_jid) {
   storage::Status s = store_->load_tombstone(room_jid, &record);
   if (s.is_not_found()) return {};
   if (!s.ok()) return s;
-  // Clamped: an expiry past what the clock can count (an imported "never") must not wrap
-  // around into the past.
-  using Wall = std::chrono::system_clock;
-  constexpr int64_t kLastMs =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Wall::duration::max()).count();
-  constexpr int64_t kFirstMs =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Wall::duration::min()).count();
-  const Wall::time_point expires =
-      record.expires_ms >= kLastMs    ? Wall::time_point::max()
-      : record.expires_ms <= kFirstMs ? Wall::time_point::min()
-                                      : Wall::time_point(std::chrono::duration_cast<Wall::duration>(
-                                            std::chrono::milliseconds(record.expires_ms)));
-  tombstones_[room_jid] = Tombstone{std::move(record.reason), std::move(record.new_jid), expires};
+  tombstones_[room_jid] = Tombstone{std::move(record.reason), std::move(record.new_jid),
+                                    from_unix_ms(record.expires_ms)};
   return {};
 }
 
@@ -213,10 +203,8 @@ void Service::finish_turn(const Stanza* cause) {
     // A tombstone left (the room destroyed) or removed (expired, or an admin's join).
     auto tomb = tombstones_.find(jid);
     if (tomb != tombstones_.end() && before.tombstone != tomb->second) {
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-          tomb->second.expires.time_since_epoch());
       batch.put_tombstone(
-          {jid, tomb->second.reason, tomb->second.new_jid, static_cast<int64_t>(ms.count())});
+          {jid, tomb->second.reason, tomb->second.new_jid, to_unix_ms(tomb->second.expires)});
       sync = true;
     } else if (tomb == tombstones_.end() && before.tombstone) {
       batch.remove_tombstone(jid);

@@ -69,4 +69,20 @@ std::optional<std::chrono::system_clock::time_point> parse_datetime(std::string_
   return time_point_cast<system_clock::duration>(tp);
 }
 
+int64_t to_unix_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point from_unix_ms(int64_t ms) {
+  using Wall = std::chrono::system_clock;
+  constexpr int64_t kLastMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Wall::duration::max()).count();
+  constexpr int64_t kFirstMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Wall::duration::min()).count();
+  if (ms >= kLastMs) return Wall::time_point::max();
+  if (ms <= kFirstMs) return Wall::time_point::min();
+  return Wall::time_point(
+      std::chrono::duration_cast<Wall::duration>(std::chrono::milliseconds(ms)));
+}
+
 }  // namespace mucd::muc

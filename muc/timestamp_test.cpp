@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace mucd::muc {
 namespace {
 
@@ -35,6 +37,15 @@ TEST(Timestamp, DatesBeyondTheClockRangeAreClamped) {
   ASSERT_TRUE(past);
   EXPECT_EQ(*past, system_clock::time_point::min());
   EXPECT_LT(*past, system_clock::now());
+}
+
+TEST(Timestamp, UnixMillisecondsRoundTripAndAreClampedToTheClock) {
+  const auto t = system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
+  EXPECT_EQ(to_unix_ms(t), 1'700'000'000'123);
+  EXPECT_EQ(from_unix_ms(1'700'000'000'123), t);
+  EXPECT_EQ(from_unix_ms(-5), system_clock::time_point(std::chrono::milliseconds(-5)));
+  EXPECT_EQ(from_unix_ms(std::numeric_limits<int64_t>::max()), system_clock::time_point::max());
+  EXPECT_EQ(from_unix_ms(std::numeric_limits<int64_t>::min()), system_clock::time_point::min());
 }
 
 }  // namespace

@@ -186,16 +186,26 @@ TEST(Dump, ABadDumpChangesNothingAndSaysWhy) {
   }
 }
 
+// Stores `tombstone`, then imports a dump holding only the room `room_jid`; returns the
+// number of rooms the import reports.
+size_t import_one_room_over(MemoryStore& store, TombstoneRecord tombstone,
+                            const std::string& room_jid) {
+  StoreBatch before;
+  before.put_tombstone(std::move(tombstone));
+  EXPECT_TRUE(store.commit(std::move(before), true).ok());
+  size_t imported = 0;
+  Status s = import_rooms(
+      store, R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":")" + room_jid + R"("}]})",
+      &imported);
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  return imported;
+}
+
 TEST(Dump, AnImportedRoomLiftsAStoredTombstoneOfItsJid) {
   // A backup taken before the room was destroyed brings the room back, not its tombstone.
   MemoryStore store;
-  StoreBatch before;
-  before.put_tombstone({"a@x", "", "", 5});
-  ASSERT_TRUE(store.commit(std::move(before), true).ok());
+  import_one_room_over(store, {"a@x", "", "", 5}, "a@x");
   size_t imported = 0;
-  ASSERT_TRUE(import_rooms(store, R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":"a@x"}]})",
-                           &imported)
-                  .ok());
   TombstoneRecord out;
   EXPECT_TRUE(store.load_tombstone("a@x", &out).is_not_found());
   // A dump that holds both (as exported from such a store) restores both.
@@ -210,14 +220,7 @@ TEST(Dump, AnImportedRoomLiftsAStoredTombstoneOfItsJid) {
 TEST(Dump, ADumpWithoutTombstonesImportsAndLeavesStoredTombstonesAlone) {
   // Dumps written before tombstones were stored have no "tombstones" list.
   MemoryStore store;
-  StoreBatch before;
-  before.put_tombstone({"heath@chat.shakespeare.lit", "", "", 5});
-  ASSERT_TRUE(store.commit(std::move(before), true).ok());
-  size_t imported = 0;
-  ASSERT_TRUE(import_rooms(store, R"({"format":"mucd-rooms","version":1,"rooms":[{"jid":"b@x"}]})",
-                           &imported)
-                  .ok());
-  EXPECT_EQ(imported, 1u);
+  EXPECT_EQ(import_one_room_over(store, {"heath@chat.shakespeare.lit", "", "", 5}, "b@x"), 1u);
   std::vector<TombstoneRecord> tombstones;
   ASSERT_TRUE(store.list_tombstones(&tombstones).ok());
   EXPECT_THAT(tombstones, ElementsAre(TombstoneRecord{"heath@chat.shakespeare.lit", "", "", 5}));

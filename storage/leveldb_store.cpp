@@ -295,17 +295,8 @@ Status LevelDbStore::corrupt_value(std::string_view key, const Status& why) cons
 }
 
 Status LevelDbStore::load_room(std::string_view room_jid, RoomRecord* out) const {
-  const std::string key = keys::room(room_jid);
-  std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), key, &value);
-  if (s.IsNotFound()) return Status::not_found("no room " + std::string(room_jid));
-  if (!s.ok()) return from_leveldb(s, "cannot read " + path_);
-
   RoomRecord room;
-  if (Status d = encoding::decode(value, &room); !d.ok()) return corrupt_value(key, d);
-  if (room.jid != room_jid) {
-    return corrupt_value(key, Status::corruption("holds room " + keys::describe(room.jid)));
-  }
+  if (Status s = load_one(keys::room(room_jid), room_jid, "room", &room); !s.ok()) return s;
   if (Status a = load_all(keys::affiliation_prefix(room_jid), &room.affiliations); !a.ok()) {
     return a;
   }
@@ -351,18 +342,7 @@ Status LevelDbStore::list_listed_rooms(std::vector<ListingRecord>* out) const {
 }
 
 Status LevelDbStore::load_tombstone(std::string_view room_jid, TombstoneRecord* out) const {
-  const std::string key = keys::tombstone(room_jid);
-  std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), key, &value);
-  if (s.IsNotFound()) return Status::not_found("no tombstone " + std::string(room_jid));
-  if (!s.ok()) return from_leveldb(s, "cannot read " + path_);
-  TombstoneRecord tombstone;
-  if (Status d = encoding::decode(value, &tombstone); !d.ok()) return corrupt_value(key, d);
-  if (tombstone.jid != room_jid) {
-    return corrupt_value(key, Status::corruption("holds room " + keys::describe(tombstone.jid)));
-  }
-  *out = std::move(tombstone);
-  return {};
+  return load_one(keys::tombstone(room_jid), room_jid, "tombstone", out);
 }
 
 Status LevelDbStore::list_tombstones(std::vector<TombstoneRecord>* out) const {
@@ -377,6 +357,24 @@ Status LevelDbStore::load_history(std::string_view room_jid,
 Status LevelDbStore::load_occupants(std::string_view room_jid,
                                     std::vector<OccupantRecord>* out) const {
   return load_all(keys::occupant_prefix(room_jid), out);
+}
+
+template <typename Record>
+Status LevelDbStore::load_one(const std::string& key, std::string_view room_jid,
+                              std::string_view what, Record* out) const {
+  std::string value;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) {
+    return Status::not_found("no " + std::string(what) + " " + std::string(room_jid));
+  }
+  if (!s.ok()) return from_leveldb(s, "cannot read " + path_);
+  Record record;
+  if (Status d = encoding::decode(value, &record); !d.ok()) return corrupt_value(key, d);
+  if (record.jid != room_jid) {
+    return corrupt_value(key, Status::corruption("holds room " + keys::describe(record.jid)));
+  }
+  *out = std::move(record);
+  return {};
 }
 
 template <typename Record>

@@ -64,6 +64,11 @@ class LevelDbStore final : public RoomStore {
  private:
   template <typename Record>
   Status load_all(const std::string& prefix, std::vector<Record>* out) const;
+  // The record under `key`, which must be `room_jid`'s (its jid field): NotFound ("no <what>
+  // <room_jid>") when absent, Corruption when it does not decode or names another room.
+  template <typename Record>
+  Status load_one(const std::string& key, std::string_view room_jid, std::string_view what,
+                  Record* out) const;
   Status corrupt_value(std::string_view key, const Status& why) const;
 
   std::string path_;
