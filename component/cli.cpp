@@ -667,10 +667,12 @@ Options (each also as --option=value):
 Operator tools, run instead of the service on --data-dir (need no --domain or
 secret; refused while a running mucd holds the directory):
   --list-rooms          print the JID of every stored room, one per line
-  --export FILE         write every stored room as JSON to FILE (- for stdout);
-                        the file holds room passwords: it is created mode 0600
-  --import FILE         store the rooms of an --export file (- for stdin); a
-                        room in FILE replaces the stored room with the same JID
+  --export FILE         write every stored room, and the tombstones of
+                        destroyed rooms, as JSON to FILE (- for stdout); the
+                        file holds room passwords: it is created mode 0600
+  --import FILE         store the rooms and tombstones of an --export file
+                        (- for stdin); each replaces the stored one with the
+                        same JID
 
 The secret comes from exactly one of --secret-file, --secret or MUCD_SECRET.
 
