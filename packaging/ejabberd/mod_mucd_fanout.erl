@@ -16,8 +16,8 @@
 %% <copy xmlns='urn:mucd:fanout:0' slot='S' generation='G' to='...'/> elements, each routed as
 %% the kept stanza addressed to 'to', in order. A bundle naming a
 %% stanza the module does not hold is handed to mucd unrouted (mucd then sends it itself).
-%% Kept stanzas and prepared JIDs live in the process dictionary of the component's connection
-%% process (where this hook runs): a new connection starts with none.
+%% Kept stanzas live in an ETS table of the component's connection process (where this hook
+%% runs), prepared JIDs in its process dictionary: a new connection starts with none.
 %%
 %% Only a component can use it: the module sees only what components send (the
 %% component_send_packet hook, run in the component's connection process before ejabberd routes
@@ -99,9 +99,8 @@ handle(#iq{type = get, sub_els = [#xmlel{name = <<"query">>} = Query]} = Iq) ->
     case fxml:get_tag_attr_s(<<"xmlns">>, Query) of
         ?NS_FANOUT ->
             %% A new session of mucd's (or a question asked again): nothing kept is of use.
-            [erase(Key) || {?MODULE, slot, _} = Key <- get_keys()],
             Slots = store_slots(),
-            put({?MODULE, slots}, Slots),
+            reset_kept(Slots),
             Answer = Query#xmlel{children = [#xmlel{name = <<"bundle">>},
                                              #xmlel{name = <<"store">>,
                                                     attrs = [{<<"slots">>,
@@ -145,16 +144,33 @@ is_ours(_, _) ->
 keep(<<>>, _, _) ->
     ok;
 keep(SlotText, Generation, Packet) ->
-    Slots = case get({?MODULE, slots}) of
-                undefined -> 0;
-                N -> N
-            end,
-    case catch binary_to_integer(SlotText) of
-        Slot when is_integer(Slot), Slot >= 0, Slot < Slots ->
-            put({?MODULE, slot, Slot}, {Generation, Packet});
-        _ ->
+    case get({?MODULE, kept}) of
+        {Table, Slots} ->
+            case catch binary_to_integer(SlotText) of
+                Slot when is_integer(Slot), Slot >= 0, Slot < Slots ->
+                    ets:insert(Table, {Slot, Generation, Packet});
+                _ ->
+                    ok
+            end;
+        undefined ->
             ok
     end.
+
+%% Kept stanzas live in an ETS table of the connection process (created here, so deleted when
+%% the connection ends), not in its heap: kept there (up to thousands of decoded presences, in
+%% the one process every copy is routed from), they slowed the routing of every later copy, most
+%% likely through that process's garbage collections (bench/README.md, "Kept presences off the
+%% heap"). A copy used from the table is read into the heap and is garbage once routed.
+reset_kept(Slots) ->
+    case get({?MODULE, kept}) of
+        {Table, _} -> ets:delete(Table);
+        undefined -> ok
+    end,
+    case Slots of
+        0 -> erase({?MODULE, kept});
+        _ -> put({?MODULE, kept}, {ets:new(?MODULE, [set, private]), Slots})
+    end,
+    ok.
 
 %% store_slots of a virtual host the module is loaded on (the component's domain is none).
 store_slots() ->
@@ -166,13 +182,19 @@ store_slots() ->
 %% The kept stanza a <copy/> names, addressed to its 'to'; error if not held.
 kept_copy(El) ->
     Generation = fxml:get_tag_attr_s(<<"generation">>, El),
-    try get({?MODULE, slot, binary_to_integer(fxml:get_tag_attr_s(<<"slot">>, El))}) of
-        {Generation, Packet} ->
+    try kept(binary_to_integer(fxml:get_tag_attr_s(<<"slot">>, El))) of
+        [{_, Generation, Packet}] ->
             #jid{} = To = recipient(fxml:get_tag_attr_s(<<"to">>, El)),
             xmpp:set_to(Packet, To);
         _ -> error
     catch
         _:_ -> error
+    end.
+
+kept(Slot) ->
+    case get({?MODULE, kept}) of
+        {Table, _} -> ets:lookup(Table, Slot);
+        undefined -> []
     end.
 
 %% The children after the <bundle/> marker, in order: stanzas of the component for one recipient,
