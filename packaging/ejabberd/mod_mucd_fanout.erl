@@ -166,6 +166,10 @@ reset_kept(Slots) ->
         {Table, _} -> ets:delete(Table);
         undefined -> ok
     end,
+    %% What the module's earlier versions kept in the dictionary, should this code have been
+    %% loaded under a live connection.
+    [erase(Key) || {?MODULE, slot, _} = Key <- get_keys()],
+    erase({?MODULE, slots}),
     case Slots of
         0 -> erase({?MODULE, kept});
         _ -> put({?MODULE, kept}, {ets:new(?MODULE, [set, private]), Slots})
@@ -179,14 +183,13 @@ store_slots() ->
         [] -> 0
     end.
 
-%% The kept stanza a <copy/> names, addressed to its 'to'; error if not held.
+%% The kept stanza a <copy/> names, addressed to its 'to'; error if not held (or 'to' is no JID).
 kept_copy(El) ->
     Generation = fxml:get_tag_attr_s(<<"generation">>, El),
-    try kept(binary_to_integer(fxml:get_tag_attr_s(<<"slot">>, El))) of
-        [{_, Generation, Packet}] ->
-            #jid{} = To = recipient(fxml:get_tag_attr_s(<<"to">>, El)),
-            xmpp:set_to(Packet, To);
-        _ -> error
+    try
+        [{_, Generation, Packet}] = kept(binary_to_integer(fxml:get_tag_attr_s(<<"slot">>, El))),
+        #jid{} = To = recipient(fxml:get_tag_attr_s(<<"to">>, El)),
+        xmpp:set_to(Packet, To)
     catch
         _:_ -> error
     end.
