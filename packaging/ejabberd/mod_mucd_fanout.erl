@@ -17,16 +17,23 @@
 %% the kept stanza addressed to 'to', in order. A bundle naming a
 %% stanza the module does not hold is handed to mucd unrouted (mucd then sends it itself).
 %% Kept stanzas live in an ETS table of the component's connection process (where this hook
-%% runs), prepared JIDs in its process dictionary: a new connection starts with none.
+%% runs), prepared JIDs and session processes in its process dictionary: a new connection starts
+%% with none.
 %%
 %% Only a component can use it: the module sees only what components send (the
 %% component_send_packet hook, run in the component's connection process before ejabberd routes
 %% the stanza), and the stanza must come from the very domain it is addressed to, a route of the
 %% component's own (an ejabberd_service domain), not one of ejabberd's virtual hosts.
 %%
-%% Per copy it does what mod_muc's broadcasts do (re-address the stanza, route it): the copies
-%% it routes do not pass through it again, and a recipient's JID is prepared once per connection
-%% (mucd names the same occupants in fan-out after fan-out), not once per copy.
+%% Per copy it does what ejabberd's router does for a message or presence to a user's session
+%% (the filter_packet and sm_receive_packet hooks run on it, then the session's process gets it),
+%% without the lookups the router repeats for every copy: a recipient's JID is prepared, and its
+%% session's process found, once per connection (mucd names the same occupants in fan-out after
+%% fan-out), the process checked alive before each copy and looked up again when it is not.
+%% A session closing meanwhile hands what it is sent to the router as it ends, as it does with
+%% what the router sent it. Anything else (no session, a session on another node of a cluster,
+%% a JID of another server, a hook that readdresses the copy) goes through ejabberd_router:route.
+%% The copies it routes do not pass through it again.
 %%
 %% Build and load (Debian's ejabberd 23.01; erlc is in erlang-base):
 %%     erlc -I /usr/lib/erlang/lib/p1_xmpp-*/include -pa EJABBERD_EBIN -o DIR mod_mucd_fanout.erl
@@ -44,7 +51,8 @@
 
 -define(NS_FANOUT, <<"urn:mucd:fanout:0">>).
 -define(NS_STREAM_DEFAULT, <<"jabber:component:accept">>).
-%% Prepared recipient JIDs kept per connection; all are forgotten when there would be more.
+%% Prepared recipient JIDs and their sessions' processes kept per connection; all are forgotten
+%% when there would be more.
 -define(JID_CACHE_MAX, 16384).
 
 start(_Host, _Opts) ->
@@ -127,7 +135,7 @@ expand(Packet) ->
     case Lists of
         [List | _] ->
             Copy = xmpp:set_els(Packet, Rest),
-            lists:foreach(fun(Line) -> route_copy(Copy, Line) end,
+            lists:foreach(fun(Line) -> copy_to(Copy, Line) end,
                           binary:split(fxml:get_tag_cdata(List), <<"\n">>, [global, trim_all])),
             keep(fxml:get_tag_attr_s(<<"store">>, List),
                  fxml:get_tag_attr_s(<<"generation">>, List), Copy),
@@ -183,13 +191,15 @@ store_slots() ->
         [] -> 0
     end.
 
-%% The kept stanza a <copy/> names, addressed to its 'to'; error if not held (or 'to' is no JID).
+%% The kept stanza a <copy/> names, addressed to its 'to' ({'to', stanza}); error if not held
+%% (or 'to' is no JID).
 kept_copy(El) ->
     Generation = fxml:get_tag_attr_s(<<"generation">>, El),
+    Text = fxml:get_tag_attr_s(<<"to">>, El),
     try
         [{_, Generation, Packet}] = kept(binary_to_integer(fxml:get_tag_attr_s(<<"slot">>, El))),
-        #jid{} = To = recipient(fxml:get_tag_attr_s(<<"to">>, El)),
-        xmpp:set_to(Packet, To)
+        #jid{} = To = recipient(Text),
+        {Text, xmpp:set_to(Packet, To)}
     catch
         _:_ -> error
     end.
@@ -210,7 +220,7 @@ unbundle(Domain, Message, Els) ->
                            "does not hold: handing it back", [Domain]),
             Message;
         false ->
-            [ejabberd_router:route(Packet) || Packet <- Routes, Packet /= skip],
+            [deliver(Text, Packet) || {Text, Packet} <- Routes],
             drop
     end.
 
@@ -220,23 +230,83 @@ bundled(Domain, El) ->
         false -> decode_bundled(Domain, El)
     end.
 
-%% A bundled stanza of the component: routed if it has a 'to' and comes from the domain.
+%% A bundled stanza of the component ({'to', stanza}): routed if it has a 'to' and comes from
+%% the domain.
 decode_bundled(Domain, El) ->
     try xmpp:decode(El, ?NS_STREAM_DEFAULT, [ignore_els]) of
         Packet ->
             case {xmpp:get_from(Packet), xmpp:get_to(Packet)} of
-                {#jid{lserver = Domain}, #jid{}} -> Packet;
+                {#jid{lserver = Domain}, #jid{}} -> {fxml:get_tag_attr_s(<<"to">>, El), Packet};
                 _ -> skip
             end
     catch
         _:_ -> skip
     end.
 
-route_copy(Packet, Text) ->
+copy_to(Packet, Text) ->
     case recipient(Text) of
-        #jid{} = To -> ejabberd_router:route(xmpp:set_to(Packet, To));
+        #jid{} = To -> deliver(Text, xmpp:set_to(Packet, To));
         error -> ok  % mucd sends only JIDs it got from the server; skip anything else
     end.
+
+%% Routes a copy addressed to the JID Text names: to the session's process as ejabberd_sm would
+%% (after the hooks ejabberd_router and ejabberd_sm run), or through the router.
+deliver(Text, Packet) ->
+    case direct(Packet) andalso session(Text, xmpp:get_to(Packet)) of
+        Pid when is_pid(Pid) -> to_session(Pid, Packet);
+        _ -> ejabberd_router:route(Packet)
+    end.
+
+%% What ejabberd_sm routes to a full JID's session as it is (not subscriptions, not IQs).
+direct(#message{}) -> true;
+direct(#presence{type = available}) -> true;
+direct(#presence{type = unavailable}) -> true;
+direct(_) -> false.
+
+%% What ejabberd_router (filter_packet) and ejabberd_sm (sm_receive_packet) do before handing a
+%% stanza to a session's process. A copy a hook readdresses is routed (and meets the hooks again).
+to_session(Pid, Packet) ->
+    #jid{lserver = Server} = To = xmpp:get_to(Packet),
+    case ejabberd_hooks:run_fold(filter_packet, Packet, []) of
+        drop ->
+            ok;
+        Filtered ->
+            case ejabberd_hooks:run_fold(sm_receive_packet, Server, Filtered, []) of
+                drop ->
+                    ok;
+                Received ->
+                    case xmpp:get_to(Received) of
+                        To -> ejabberd_c2s:route(Pid, {route, Received});
+                        _ -> ejabberd_router:route(Received)
+                    end
+            end
+    end.
+
+%% The process of the session of the full JID Text names (To, prepared) on this node, if any.
+session(Text, #jid{luser = User, lserver = Server, lresource = Resource} = To)
+  when User /= <<>>, Resource /= <<>> ->
+    case get({?MODULE, session, Text}) of
+        undefined ->
+            case ejabberd_router:is_my_host(Server)
+                 andalso ejabberd_sm:get_session_pid(User, Server, Resource) of
+                Pid when is_pid(Pid), node(Pid) == node() ->
+                    count_cached(),
+                    put({?MODULE, session, Text}, Pid),
+                    Pid;
+                _ ->
+                    none
+            end;
+        Pid ->
+            case is_process_alive(Pid) of
+                true ->
+                    Pid;
+                false ->
+                    erase({?MODULE, session, Text}),
+                    session(Text, To)
+            end
+    end;
+session(_, _) ->
+    none.
 
 %% The prepared JID of a line of the list, from the process dictionary of the connection process
 %% (where this hook runs) once it has been prepared there.
@@ -251,14 +321,17 @@ recipient(Text) ->
     end.
 
 remember(Text, To) ->
+    count_cached(),
+    put({?MODULE, jid, Text}, To).
+
+count_cached() ->
     Count = case get({?MODULE, jids}) of
                 undefined -> 0;
                 N when N >= ?JID_CACHE_MAX -> forget_jids(), 0;
                 N -> N
             end,
-    put({?MODULE, jids}, Count + 1),
-    put({?MODULE, jid, Text}, To).
+    put({?MODULE, jids}, Count + 1).
 
 forget_jids() ->
-    [erase(Key) || {?MODULE, jid, _} = Key <- get_keys()],
+    [erase(Key) || {?MODULE, Kind, _} = Key <- get_keys(), Kind == jid orelse Kind == session],
     ok.

@@ -8,6 +8,7 @@ loses nothing: what names presences the reloaded module no longer holds comes ba
 sends those stanzas itself and then gets fan-out back from the reloaded module."""
 
 import contextlib
+import os
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -95,6 +96,41 @@ def totals(mucd):
     return tuple(int(n) for n in found.groups())
 
 
+def open_room(owner, room):
+    """owner creates room and accepts the default configuration (an instant room)."""
+    join(owner, room, "owner")
+    unlocked = owner.request(
+        f"<iq type='set' to='{room}' id='{{id}}'><query "
+        "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+        "type='submit'/></query></iq>")
+    assert unlocked is not None and unlocked.get("type") == "result"
+
+
+def groupchat_bodies(client, since=0):
+    return [s.findtext(tag("body")) for s in client.received(since)
+            if s.tag == tag("message") and s.get("type") == "groupchat"
+            and s.find(tag("body")) is not None]
+
+
+def say(client, room, body):
+    client.send(f"<message to='{room}' type='groupchat' id='{new_id()}'><body>{body}</body>"
+                "</message>")
+
+
+def wait_for_body(client, body, since=0):
+    got = client.wait_for(lambda s: s.tag == tag("message") and s.findtext(tag("body")) == body,
+                          since=since)
+    assert got is not None, f"{client.user} did not get {body!r}: {groupchat_bodies(client)}"
+    return got
+
+
+def fanouts(mucd):
+    """The fan-out stanzas mucd says it sent, in the totals it logs when it stops."""
+    found = re.search(r"(\d+) fan-out stanzas", mucd.stderr_text())
+    assert found, mucd.stderr_text()
+    return int(found.group(1))
+
+
 def joiners_list_scenario(host, between=None):
     """owner, a, b and c join a room; c's join reaches a and b as one fan-out presence, which the
     module keeps. Then `between` runs, and d joins: d's list names c's kept presence instead of
@@ -103,12 +139,7 @@ def joiners_list_scenario(host, between=None):
     with contextlib.ExitStack() as stack:
         owner, a, b, c, d = (stack.enter_context(Client(host.c2s_port, user))
                              for user in ("owner", "a", "b", "c", "d"))
-        join(owner, room, "owner")
-        unlocked = owner.request(
-            f"<iq type='set' to='{room}' id='{{id}}'><query "
-            "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
-            "type='submit'/></query></iq>")
-        assert unlocked is not None and unlocked.get("type") == "result"
+        open_room(owner, room)
         for client, nick in ((a, "a"), (b, "b"), (c, "c")):
             join(client, room, nick)
         time.sleep(0.3)
@@ -138,6 +169,56 @@ def test_ejabberd_with_store_slots_0_keeps_nothing_and_still_fans_out():
         assert "expands fan-out" in log and "keeping up to" not in log, log
         joiners_list_scenario(host)
     assert totals(mucd) == (0, 0, 0)
+
+
+HOOKS_MODULE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ejabberd",
+                            "mod_mucd_test_hooks.erl")
+
+
+def test_ejabberd_copies_meet_the_hooks_of_any_routed_stanza():
+    """The ejabberd module hands copies to the recipient's session process itself (bench/README,
+    "Sessions found once"), so it must run what the router and the session manager would: a
+    filter_packet hook that drops a copy, an sm_receive_packet hook that drops or changes one
+    (test/integration/ejabberd/mod_mucd_test_hooks.erl)."""
+    with attached("ejabberd", extra_modules=[HOOKS_MODULE]) as (host, mucd):
+        assert "expands fan-out" in mucd.stderr_text()
+        room = f"hooks@{MUC_DOMAIN}"
+        with Client(host.c2s_port, "owner") as owner, Client(host.c2s_port, "bob") as bob:
+            open_room(owner, room)
+            join(bob, room, "bob")
+            mark = bob.mark()
+            for body in ("plain 1", "drop-in-filter", "drop-in-sm", "mark-in-sm", "plain 2"):
+                say(owner, room, body)
+            wait_for_body(bob, "plain 2", since=mark)
+            time.sleep(0.2)
+            assert groupchat_bodies(bob, mark) == ["plain 1", "mark-in-sm", "plain 2"]
+            marked = [s for s in bob.received(mark) if s.findtext(tag("body")) == "mark-in-sm"]
+            assert marked[0].find("{urn:mucd:test}marked") is not None, \
+                "the copy the session process got is the one sm_receive_packet returned"
+    assert fanouts(mucd) >= 5, "the copies went out as fan-out stanzas"
+
+
+def test_ejabberd_a_recipient_back_in_a_new_session_gets_the_copies():
+    """The module remembers each recipient's session process: a recipient who leaves and logs in
+    again with the same full JID (a new process) must get the next copies, not the old process."""
+    with attached("ejabberd") as (host, mucd):
+        room = f"again@{MUC_DOMAIN}"
+        with Client(host.c2s_port, "owner") as owner:
+            open_room(owner, room)
+            with Client(host.c2s_port, "bob") as bob:
+                join(bob, room, "bob")
+                say(owner, room, "first")
+                wait_for_body(bob, "first")
+            owner.wait_for(lambda s: s.tag == tag("presence") and s.get("type") == "unavailable"
+                           and s.get("from") == f"{room}/bob")
+            with Client(host.c2s_port, "bob") as bob:
+                join(bob, room, "bob")
+                # Long after the old session's process has ended (while ending, it hands what
+                # reaches it to the router, which would hide a stale process).
+                time.sleep(1)
+                say(owner, room, "second")
+                wait_for_body(bob, "second")
+    assert fanouts(mucd) >= 2, "the copies went out as fan-out stanzas"
 
 
 def test_a_module_reloaded_under_mucd_loses_nothing():
