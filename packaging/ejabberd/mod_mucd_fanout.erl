@@ -4,7 +4,7 @@
 %% mucd, an XEP-0114 component, sends a room's message or presence once, addressed to its own
 %% domain, with the recipients listed one JID per line in a
 %% <fanout xmlns='urn:mucd:fanout:0'/> child; this module removes the child and routes one copy
-%% per recipient, as mod_muc routes its broadcasts. It also answers mucd's question
+%% per recipient (see below). It also answers mucd's question
 %% (<iq type='get'><query xmlns='urn:mucd:fanout:0'/></iq> to its own domain).
 %%
 %% A joiner's occupant list is mostly presences the server already routed when each occupant
