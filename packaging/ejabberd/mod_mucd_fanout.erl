@@ -25,14 +25,21 @@
 %% the stanza), and the stanza must come from the very domain it is addressed to, a route of the
 %% component's own (an ejabberd_service domain), not one of ejabberd's virtual hosts.
 %%
-%% Per copy it does what ejabberd's router does for a message or presence to a user's session
-%% (the filter_packet and sm_receive_packet hooks run on it, then the session's process gets it),
-%% without the lookups the router repeats for every copy: a recipient's JID is prepared, and its
-%% session's process found, once per connection (mucd names the same occupants in fan-out after
-%% fan-out), the process checked alive before each copy and looked up again when it is not.
-%% A session closing meanwhile hands what it is sent to the router as it ends, as it does with
-%% what the router sent it. Anything else (no session, a session on another node of a cluster,
-%% a JID of another server, a hook that readdresses the copy) goes through ejabberd_router:route.
+%% Per copy of a message, or of a presence available or unavailable, it does what ejabberd's
+%% router does for such a stanza to a user's session (the filter_packet and sm_receive_packet
+%% hooks run on it, then the session's process gets it), without the lookups the router repeats
+%% for every copy: a recipient's JID is prepared, and its session's process found, once per
+%% connection (mucd names the same occupants in fan-out after fan-out), the process checked alive
+%% before each copy and looked up again when it is not. Anything else (other stanzas, no session,
+%% a session on another node of a cluster, a JID of another server, a hook that readdresses the
+%% copy) goes through ejabberd_router:route, and so does anything that fails on the way.
+%% Where it differs from the router: a session that has closed but whose process has not yet
+%% exited still gets copies. Such a process hands what reaches it to the router as it ends
+%% (ejabberd_c2s's bounce_message_queue, until nothing has come for 100 ms), so a copy is lost
+%% only if it arrives after that and before the process exits, where the router would have
+%% bounced it; and while a session is replaced or resumed (stream management) copies may go
+%% through the old process, later, meeting the hooks again there. mucd stops sending to an
+%% occupant once the departure reaches it, which ends both windows.
 %% The copies it routes do not pass through it again.
 %%
 %% Build and load (Debian's ejabberd 23.01; erlc is in erlang-base):
@@ -250,11 +257,18 @@ copy_to(Packet, Text) ->
     end.
 
 %% Routes a copy addressed to the JID Text names: to the session's process as ejabberd_sm would
-%% (after the hooks ejabberd_router and ejabberd_sm run), or through the router.
+%% (after the hooks ejabberd_router and ejabberd_sm run), or through the router. Nothing raised
+%% on the way leaves: like ejabberd_router:route, it logs and goes on with the next copy.
 deliver(Text, Packet) ->
-    case direct(Packet) andalso session(Text, xmpp:get_to(Packet)) of
-        Pid when is_pid(Pid) -> to_session(Pid, Packet);
-        _ -> ejabberd_router:route(Packet)
+    try
+        case direct(Packet) andalso session(Text, xmpp:get_to(Packet)) of
+            Pid when is_pid(Pid) -> to_session(Pid, Packet);
+            _ -> ejabberd_router:route(Packet)
+        end
+    catch
+        Class:Reason:Stack ->
+            logger:error("mod_mucd_fanout: failed to route a copy to ~ts: ~ts",
+                         [Text, misc:format_exception(2, Class, Reason, Stack)])
     end.
 
 %% What ejabberd_sm routes to a full JID's session as it is (not subscriptions, not IQs).
@@ -264,23 +278,33 @@ direct(#presence{type = unavailable}) -> true;
 direct(_) -> false.
 
 %% What ejabberd_router (filter_packet) and ejabberd_sm (sm_receive_packet) do before handing a
-%% stanza to a session's process. A copy a hook readdresses is routed (and meets the hooks again).
+%% stanza to a session's process. A copy a hook readdresses is routed (and meets the hooks again,
+%% where the router would not run them twice; no hook of ejabberd 23.01 readdresses).
 to_session(Pid, Packet) ->
     #jid{lserver = Server} = To = xmpp:get_to(Packet),
     case ejabberd_hooks:run_fold(filter_packet, Packet, []) of
         drop ->
             ok;
         Filtered ->
-            case ejabberd_hooks:run_fold(sm_receive_packet, Server, Filtered, []) of
-                drop ->
-                    ok;
-                Received ->
-                    case xmpp:get_to(Received) of
-                        To -> ejabberd_c2s:route(Pid, {route, Received});
-                        _ -> ejabberd_router:route(Received)
-                    end
+            case addressed_to(Filtered, To) of
+                true -> received(Pid, Server, To, Filtered);
+                false -> ejabberd_router:route(Filtered)
             end
     end.
+
+received(Pid, Server, To, Packet) ->
+    case ejabberd_hooks:run_fold(sm_receive_packet, Server, Packet, []) of
+        drop ->
+            ok;
+        Received ->
+            case addressed_to(Received, To) of
+                true -> ejabberd_c2s:route(Pid, {route, Received});
+                false -> ejabberd_router:route(Received)
+            end
+    end.
+
+addressed_to(Packet, To) ->
+    xmpp:get_to(Packet) =:= To.
 
 %% The process of the session of the full JID Text names (To, prepared) on this node, if any.
 session(Text, #jid{luser = User, lserver = Server, lresource = Resource} = To)

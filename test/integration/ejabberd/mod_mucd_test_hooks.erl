@@ -6,6 +6,8 @@
 %%   "drop-in-filter"  filter_packet drops the copy
 %%   "drop-in-sm"      sm_receive_packet drops the copy
 %%   "mark-in-sm"      sm_receive_packet adds <marked xmlns='urn:mucd:test'/> to the copy
+%%   "raise-for-bob"   sm_receive_packet exits on the copy to user bob (exit(normal), the one
+%%                     exception ejabberd_hooks lets through; ejabberd_router:route catches it)
 -module(mod_mucd_test_hooks).
 
 -behaviour(gen_mod).
@@ -38,7 +40,15 @@ filter_packet(Packet) ->
         false -> Packet
     end.
 
+sm_receive_packet(#message{to = #jid{luser = <<"bob">>}} = Packet) ->
+    case from_muc_with(Packet, <<"raise-for-bob">>) of
+        true -> exit(normal);
+        false -> sm_receive(Packet)
+    end;
 sm_receive_packet(Packet) ->
+    sm_receive(Packet).
+
+sm_receive(Packet) ->
     case {from_muc_with(Packet, <<"drop-in-sm">>), from_muc_with(Packet, <<"mark-in-sm">>)} of
         {true, _} -> drop;
         {_, true} -> xmpp:append_subtags(Packet, [#xmlel{name = <<"marked">>,
