@@ -32,7 +32,8 @@
 %% connection (mucd names the same occupants in fan-out after fan-out), the process checked alive
 %% before each copy and looked up again when it is not. Anything else (other stanzas, no session,
 %% a session on another node of a cluster, a JID of another server, a hook that readdresses the
-%% copy) goes through ejabberd_router:route, and so does anything that fails on the way.
+%% copy) goes through ejabberd_router:route; an exception on the way is logged and the next copy
+%% goes on, as the router does with one.
 %% Where it differs from the router: a session that has closed but whose process has not yet
 %% exited still gets copies. Such a process hands what reaches it to the router as it ends
 %% (ejabberd_c2s's bounce_message_queue, until nothing has come for 100 ms), so a copy is lost
