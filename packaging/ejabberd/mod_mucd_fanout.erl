@@ -282,18 +282,18 @@ direct(_) -> false.
 %% stanza to a session's process. A copy a hook readdresses is routed (and meets the hooks again,
 %% where the router would not run them twice; no hook of ejabberd 23.01 readdresses).
 to_session(Pid, Packet) ->
-    #jid{lserver = Server} = To = xmpp:get_to(Packet),
+    To = xmpp:get_to(Packet),
     case ejabberd_hooks:run_fold(filter_packet, Packet, []) of
         drop ->
             ok;
         Filtered ->
             case addressed_to(Filtered, To) of
-                true -> received(Pid, Server, To, Filtered);
+                true -> received(Pid, To, Filtered);
                 false -> ejabberd_router:route(Filtered)
             end
     end.
 
-received(Pid, Server, To, Packet) ->
+received(Pid, #jid{lserver = Server} = To, Packet) ->
     case ejabberd_hooks:run_fold(sm_receive_packet, Server, Packet, []) of
         drop ->
             ok;
